@@ -1,0 +1,118 @@
+package io.passt4j;
+
+import io.passt4j.impl.Dispatcher;
+import io.passt4j.impl.FrameCodec;
+import io.passt4j.impl.HandlerVerticle;
+import io.passt4j.impl.Instance;
+import io.passt4j.impl.PluginLoader;
+import io.passt4j.packet.Frame;
+import io.passt4j.spi.FrameSelector;
+import io.passt4j.spi.ProtocolPlugin;
+import io.passt4j.tap.EndpointVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * passt4j as a verticle: deploy it with a {@link PasstConfig} (or its JSON as the deployment
+ * config) and it deploys one verticle per enabled protocol plugin and the endpoint that owns the
+ * guest's link. {@link #finished()} completes when a one-off endpoint's client went away.
+ */
+public class Passt4jVerticle extends VerticleBase {
+
+  private final PasstConfig givenConfig;
+  private final ClassLoader pluginLoader;
+  private final Promise<Void> finished = Promise.promise();
+  private final List<String> deployments = new ArrayList<>();
+  private Instance instance;
+  private EndpointVerticle endpoint;
+
+  /** Configured from the deployment's JSON config. */
+  public Passt4jVerticle() {
+    this(null, null);
+  }
+
+  /**
+   * @param config the configuration, or null to read the deployment's JSON config
+   * @param pluginLoader an extra class loader to find plugins in (a plugin directory), or null
+   */
+  public Passt4jVerticle(PasstConfig config, ClassLoader pluginLoader) {
+    this.givenConfig = config;
+    this.pluginLoader = pluginLoader;
+  }
+
+  @Override
+  public Future<?> start() {
+    PasstConfig cfg = givenConfig != null ? givenConfig : PasstConfig.fromJson(config());
+    instance = new Instance(UUID.randomUUID().toString().substring(0, 8), cfg);
+    try {
+      vertx.eventBus().registerDefaultCodec(Frame.class, FrameCodec.INSTANCE);
+    } catch (IllegalStateException alreadyRegistered) {
+      // another instance in this Vert.x did it
+    }
+    List<Dispatcher.Route> routes = new ArrayList<>();
+    List<ProtocolPlugin> plugins = new ArrayList<>();
+    for (ProtocolPlugin p : PluginLoader.load(pluginLoader)) {
+      if (!p.enabled(cfg)) continue;
+      plugins.add(p);
+      for (FrameSelector s : p.selectors(cfg)) routes.add(new Dispatcher.Route(s, p.name()));
+    }
+    Dispatcher dispatcher;
+    try {
+      dispatcher = new Dispatcher(routes);
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(e.getMessage());
+    }
+    Future<Void> chain = Future.succeededFuture();
+    for (ProtocolPlugin p : plugins) {
+      chain = chain.compose(v -> vertx.deployVerticle(new HandlerVerticle(instance, p))
+          .map(id -> { deployments.add(id); return null; }));
+    }
+    endpoint = new EndpointVerticle(instance, dispatcher, finished);
+    return chain.compose(v -> vertx.deployVerticle(endpoint)).map(id -> {
+      deployments.add(id);
+      return null;
+    });
+  }
+
+  /** Completes when the instance is done (one-off client gone). */
+  public Future<Void> finished() {
+    return finished.future();
+  }
+
+  /** The UNIX socket path the endpoint listens on, once started. */
+  public String socketPath() {
+    return endpoint == null ? null : endpoint.socketPath();
+  }
+
+  /** The configuration in force. */
+  public PasstConfig configuration() {
+    return instance.config;
+  }
+
+  /** Counters of every component (endpoint and handlers), as JSON. */
+  public JsonObject counters() {
+    JsonObject o = new JsonObject();
+    instance.counters.forEach((k, v) -> o.put(k, v.toJson()));
+    return o;
+  }
+
+  /** The internal instance state, for the launcher and tests in this module. */
+  public Instance instance() {
+    return instance;
+  }
+
+  @Override
+  public Future<?> stop() {
+    Future<Void> f = Future.succeededFuture();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      String id = deployments.get(i);
+      f = f.eventually(() -> vertx.undeploy(id));
+    }
+    return f;
+  }
+}

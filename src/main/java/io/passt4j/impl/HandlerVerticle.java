@@ -1,0 +1,139 @@
+package io.passt4j.impl;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.passt4j.PasstConfig;
+import io.passt4j.packet.Frame;
+import io.passt4j.spi.GuestState;
+import io.passt4j.spi.HandlerContext;
+import io.passt4j.spi.HostSockets;
+import io.passt4j.spi.Log;
+import io.passt4j.spi.ProtocolHandler;
+import io.passt4j.spi.ProtocolPlugin;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.internal.ContextInternal;
+import java.util.Locale;
+
+/**
+ * Runs one plugin's {@link ProtocolHandler}: takes its frames from the event bus, gives it a
+ * {@link HandlerContext}, counts what goes in and out, and closes its sockets at the end.
+ */
+public final class HandlerVerticle extends VerticleBase {
+
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private final Instance instance;
+  private final ProtocolPlugin plugin;
+  private final ProtocolHandler handler;
+  private final Counters counters;
+  private final Log log;
+  private NettyHostSockets sockets;
+  private MessageConsumer<Frame> consumer;
+  private String toGuest;
+
+  public HandlerVerticle(Instance instance, ProtocolPlugin plugin) {
+    this.instance = instance;
+    this.plugin = plugin;
+    this.handler = plugin.createHandler();
+    this.counters = instance.counters(plugin.name());
+    this.log = Logging.forPrefix(plugin.name().toUpperCase(Locale.ROOT));
+  }
+
+  @Override
+  public Future<?> start() {
+    sockets = new NettyHostSockets(((ContextInternal) context).nettyEventLoop(), counters, log);
+    toGuest = BusAddresses.toGuest(instance.id);
+    consumer = vertx.eventBus().localConsumer(BusAddresses.handler(instance.id, plugin.name()));
+    consumer.handler(m -> onFrame(m.body()));
+    return handler.start(new Context()).compose(v -> consumer.completion());
+  }
+
+  private void onFrame(Frame f) {
+    counters.framesIn.increment();
+    counters.bytesIn.add(f.length());
+    try {
+      handler.handleFrame(f);
+    } catch (RuntimeException e) {
+      // A handler bug must not take the event loop down; the frame may leak, count it.
+      counters.count("handler exception");
+      log.error("frame handling failed: " + e);
+      if (log.isDebugEnabled()) e.printStackTrace();
+    }
+  }
+
+  @Override
+  public Future<?> stop() {
+    Future<Void> f = handler.stop();
+    return f.eventually(() -> {
+      sockets.closeAll();
+      return consumer.unregister();
+    });
+  }
+
+  /** The {@link HandlerContext} the handler gets. */
+  private final class Context implements HandlerContext {
+
+    @Override
+    public String name() {
+      return plugin.name();
+    }
+
+    @Override
+    public Vertx vertx() {
+      return HandlerVerticle.this.vertx;
+    }
+
+    @Override
+    public PasstConfig config() {
+      return instance.config;
+    }
+
+    @Override
+    public GuestState guest() {
+      return instance.guest;
+    }
+
+    @Override
+    public ByteBuf allocate(int capacity) {
+      return PooledByteBufAllocator.DEFAULT.directBuffer(capacity);
+    }
+
+    @Override
+    public void sendToGuest(ByteBuf frame) {
+      counters.framesOut.increment();
+      counters.bytesOut.add(frame.readableBytes());
+      HandlerVerticle.this.vertx.eventBus().send(toGuest, Frame.wrap(frame), LOCAL);
+    }
+
+    @Override
+    public HostSockets sockets() {
+      return sockets;
+    }
+
+    @Override
+    public void drop(String reason) {
+      counters.count("drop: " + reason);
+      if (log.isTraceEnabled()) log.trace("dropped: " + reason);
+    }
+
+    @Override
+    public void count(String name) {
+      counters.count(name);
+    }
+
+    @Override
+    public Log log() {
+      return log;
+    }
+
+  }
+
+  /** Open host sockets, for tests and leak checks. */
+  public int openSockets() {
+    return sockets == null ? 0 : sockets.openCount();
+  }
+}

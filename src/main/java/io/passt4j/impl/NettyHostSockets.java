@@ -1,0 +1,194 @@
+package io.passt4j.impl;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.passt4j.impl.nat.LibC;
+import io.passt4j.spi.DatagramReceiver;
+import io.passt4j.spi.HostDatagramSocket;
+import io.passt4j.spi.HostSockets;
+import io.passt4j.spi.Log;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
+/**
+ * {@link HostSockets} on Netty's native epoll transport, registered on one handler's event loop.
+ * Binding happens inline (we are on that loop), so sockets are ready when returned. Tracks what
+ * it opened so the handler's verticle can close leftovers.
+ */
+public final class NettyHostSockets implements HostSockets {
+
+  private final EventLoop loop;
+  private final Counters counters;
+  private final Log log;
+  private final Set<Sock> open = Collections.newSetFromMap(new IdentityHashMap<>());
+
+  public NettyHostSockets(EventLoop loop, Counters counters, Log log) {
+    this.loop = loop;
+    this.counters = counters;
+    this.log = log;
+  }
+
+  @Override
+  public HostDatagramSocket udp(InetSocketAddress bind, String bindInterface, DatagramReceiver receiver)
+      throws IOException {
+    SocketProtocolFamily fam = bind.getAddress() instanceof Inet6Address
+        ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
+    EpollDatagramChannel ch = new EpollDatagramChannel(fam);
+    return open(ch, bind, bindInterface, receiver);
+  }
+
+  @Override
+  public HostDatagramSocket ping(int ipVersion, InetAddress bindAddress, int identifier,
+      DatagramReceiver receiver) throws IOException {
+    int fd = LibC.INSTANCE.socket(ipVersion == 6 ? LibC.AF_INET6 : LibC.AF_INET,
+        LibC.SOCK_DGRAM | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC,
+        ipVersion == 6 ? LibC.IPPROTO_ICMPV6 : LibC.IPPROTO_ICMP);
+    if (fd < 0) {
+      throw new IOException("can't open ping socket: " + LibC.lastError()
+          + (ipVersion == 4 ? " (check net.ipv4.ping_group_range)" : ""));
+    }
+    EpollDatagramChannel ch = new EpollDatagramChannel(fd);
+    InetAddress any = bindAddress != null ? bindAddress
+        : InetAddress.getByAddress(new byte[ipVersion == 6 ? 16 : 4]);
+    try {
+      return open(ch, new InetSocketAddress(any, identifier), null, receiver);
+    } catch (IOException e) {
+      // The identifier may be taken: let the kernel pick one, replies are mapped back.
+      EpollDatagramChannel ch2 = new EpollDatagramChannel(fd2(ipVersion));
+      return open(ch2, new InetSocketAddress(any, 0), null, receiver);
+    }
+  }
+
+  private static int fd2(int ipVersion) throws IOException {
+    int fd = LibC.INSTANCE.socket(ipVersion == 6 ? LibC.AF_INET6 : LibC.AF_INET,
+        LibC.SOCK_DGRAM | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC,
+        ipVersion == 6 ? LibC.IPPROTO_ICMPV6 : LibC.IPPROTO_ICMP);
+    if (fd < 0) throw new IOException("can't open ping socket: " + LibC.lastError());
+    return fd;
+  }
+
+  private Sock open(EpollDatagramChannel ch, InetSocketAddress bind, String iface,
+      DatagramReceiver receiver) throws IOException {
+    Sock s = new Sock(ch, receiver);
+    ch.config().setOption(ChannelOption.SO_RCVBUF, 1 << 20);
+    if (iface != null) {
+      byte[] name = (iface + "\0").getBytes(StandardCharsets.US_ASCII);
+      if (LibC.INSTANCE.setsockopt(ch.fd().intValue(), LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE,
+          name, name.length) != 0) {
+        ch.unsafe().closeForcibly();
+        throw new IOException("can't bind to interface " + iface + ": " + LibC.lastError());
+      }
+    }
+    ch.pipeline().addLast(s);
+    ChannelFuture reg = loop.register(ch);
+    if (!reg.isDone() || !reg.isSuccess()) {
+      ch.unsafe().closeForcibly();
+      throw new IOException("can't register socket: "
+          + (reg.cause() != null ? reg.cause().getMessage() : "not on the event loop"));
+    }
+    ChannelFuture b = ch.bind(bind);
+    if (!b.isDone() || !b.isSuccess()) {
+      ch.close();
+      Throwable c = b.cause();
+      throw new IOException("can't bind to " + bind + ": " + (c != null ? c.getMessage() : "pending"));
+    }
+    open.add(s);
+    return s;
+  }
+
+  /** Closes every socket still open. */
+  public void closeAll() {
+    for (Sock s : open.toArray(new Sock[0])) s.close();
+  }
+
+  /** Number of sockets open. */
+  public int openCount() {
+    return open.size();
+  }
+
+  private final class Sock extends SimpleChannelInboundHandler<DatagramPacket>
+      implements HostDatagramSocket {
+
+    private final EpollDatagramChannel ch;
+    private final DatagramReceiver receiver;
+
+    Sock(EpollDatagramChannel ch, DatagramReceiver receiver) {
+      super(true);
+      this.ch = ch;
+      this.receiver = receiver;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+      return ch.localAddress();
+    }
+
+    @Override
+    public void send(ByteBuf payload, InetSocketAddress recipient) {
+      if (!ch.isOpen()) {
+        payload.release();
+        counters.count("host send on closed socket");
+        return;
+      }
+      ch.writeAndFlush(new DatagramPacket(payload, recipient)).addListener(f -> {
+        if (!f.isSuccess()) {
+          counters.count("host send failed");
+          if (log.isDebugEnabled()) log.debug("send to " + recipient + ": " + f.cause().getMessage());
+        }
+      });
+    }
+
+    @Override
+    public void close() {
+      open.remove(this);
+      if (ch.isOpen()) ch.close();
+    }
+
+    @Override
+    public boolean isOpen() {
+      return ch.isOpen();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+      try {
+        receiver.receive(this, p.content(), p.sender());
+      } catch (RuntimeException e) {
+        counters.count("handler exception");
+        log.error("host datagram handling failed: " + e);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      // ICMP errors surface here (ECONNREFUSED and friends): count, keep the socket.
+      counters.count("host socket error");
+      if (log.isDebugEnabled()) log.debug("host socket " + ch.localAddress() + ": " + cause.getMessage());
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      open.remove(this);
+    }
+  }
+
+  static {
+    // Referenced so a missing native transport fails at class load with a clear cause.
+    io.netty.channel.epoll.Epoll.ensureAvailability();
+  }
+
+}

@@ -1,0 +1,41 @@
+package io.passt4j.impl;
+
+import io.passt4j.spi.ProtocolPlugin;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+
+/**
+ * Finds {@link ProtocolPlugin}s with {@link ServiceLoader}: the thread's context class loader
+ * first, our own as fallback; the first plugin of a name wins.
+ */
+public final class PluginLoader {
+
+  private PluginLoader() {}
+
+  public static List<ProtocolPlugin> load(ClassLoader extra) {
+    Map<String, ProtocolPlugin> byName = new LinkedHashMap<>();
+    List<ClassLoader> loaders = new ArrayList<>();
+    if (extra != null) loaders.add(extra);
+    ClassLoader tccl = Thread.currentThread().getContextClassLoader();
+    if (tccl != null) loaders.add(tccl);
+    loaders.add(PluginLoader.class.getClassLoader());
+    for (ClassLoader cl : loaders) {
+      try {
+        for (ProtocolPlugin p : ServiceLoader.load(ProtocolPlugin.class, cl)) {
+          byName.putIfAbsent(p.name(), p);
+        }
+      } catch (ServiceConfigurationError e) {
+        Logging.log(Logging.WARN, "plugin could not be loaded: " + e.getMessage());
+      }
+    }
+    if (byName.isEmpty()) {
+      Logging.log(Logging.WARN, "no protocol plugins found: add their jars to the class path,"
+          + " each listing its class in META-INF/services/" + ProtocolPlugin.class.getName());
+    }
+    return new ArrayList<>(byName.values());
+  }
+}

@@ -1,0 +1,53 @@
+package io.passt4j.impl.nat;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Platform;
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The few libc calls Java lacks, through jnr-ffi: sockets of types the JDK cannot create (ping,
+ * netlink), ioctl, setns. All native bindings live in this package.
+ */
+public interface LibC {
+
+  int AF_INET = 2;
+  int AF_INET6 = 10;
+  int SOCK_DGRAM = 2;
+  int SOCK_NONBLOCK = 04000;
+  int SOCK_CLOEXEC = 02000000;
+  int IPPROTO_ICMP = 1;
+  int IPPROTO_ICMPV6 = 58;
+  int SOL_SOCKET = 1;
+  int SO_BINDTODEVICE = 25;
+  int EACCES = 13;
+
+  int socket(int domain, int type, int protocol);
+
+  int close(int fd);
+
+  int setsockopt(int fd, int level, int option, @Out byte[] value, int len);
+
+  int ioctl(int fd, long request, Pointer arg);
+
+  int setns(int fd, int nstype);
+
+  @ssize_t long write(int fd, byte[] buf, @size_t long count);
+
+  String strerror(int errnum);
+
+  /** The loaded library. */
+  LibC INSTANCE = LibraryLoader.create(LibC.class).load(Platform.getNativePlatform().getStandardCLibraryName());
+
+  /** The errno of the last failed call on this thread. */
+  static int errno() {
+    return jnr.ffi.Runtime.getSystemRuntime().getLastError();
+  }
+
+  /** {@code strerror(errno())}. */
+  static String lastError() {
+    return INSTANCE.strerror(errno());
+  }
+}

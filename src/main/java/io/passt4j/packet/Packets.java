@@ -1,0 +1,75 @@
+package io.passt4j.packet;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Writes the Ethernet, IP and transport headers of frames to the guest, around a payload the
+ * caller has already put at the payload offset ({@link #UDP4_PAYLOAD} and friends), and sets the
+ * checksums and the writer index. One place for the header values passt uses: TTL and hop limit
+ * 255, IPv4 DF set, identification 0, traffic class and flow label 0.
+ */
+public final class Packets {
+
+  /** Offset of the IPv4 header. */
+  public static final int L3 = Ethernet.SIZE;
+  /** Offset of a UDP payload over IPv4. */
+  public static final int UDP4_PAYLOAD = Ethernet.SIZE + Ipv4.MIN_SIZE + Udp.SIZE;
+  /** Offset of a UDP payload over IPv6. */
+  public static final int UDP6_PAYLOAD = Ethernet.SIZE + Ipv6.SIZE + Udp.SIZE;
+  /** Offset of an ICMP message over IPv4 (its header included in the message). */
+  public static final int ICMP4 = Ethernet.SIZE + Ipv4.MIN_SIZE;
+  /** Offset of an ICMPv6 message. */
+  public static final int ICMP6 = Ethernet.SIZE + Ipv6.SIZE;
+  /** TTL and hop limit of what we send. */
+  public static final int TTL = 255;
+
+  private Packets() {}
+
+  /** Writes an Ethernet header at the buffer's index 0. */
+  public static void ethernet(ByteBuf b, byte[] dst, byte[] src, EtherType type) {
+    b.setBytes(0, dst, 0, 6);
+    b.setBytes(6, src, 0, 6);
+    b.setShort(12, type.value());
+  }
+
+  /** A UDP/IPv4 frame: payload of {@code len} bytes at {@link #UDP4_PAYLOAD}. */
+  public static void udp4(ByteBuf b, byte[] dstMac, byte[] srcMac, int src, int dst, int sport,
+      int dport, int len) {
+    ethernet(b, dstMac, srcMac, EtherType.IPV4);
+    Ipv4 ip = new Ipv4().wrap(b, L3);
+    ip.set(0, 0, TTL, IpProtocol.UDP.value(), src, dst, Udp.SIZE + len);
+    Udp u = new Udp().wrap(b, L3 + Ipv4.MIN_SIZE);
+    u.set(sport, dport, len);
+    u.setChecksum(ip.pseudoHeaderSum());
+    b.writerIndex(UDP4_PAYLOAD + len);
+  }
+
+  /** A UDP/IPv6 frame: payload of {@code len} bytes at {@link #UDP6_PAYLOAD}. */
+  public static void udp6(ByteBuf b, byte[] dstMac, byte[] srcMac, byte[] src, byte[] dst,
+      int sport, int dport, int len) {
+    ethernet(b, dstMac, srcMac, EtherType.IPV6);
+    new Ipv6().wrap(b, L3).set(0, Udp.SIZE + len, IpProtocol.UDP.value(), TTL, src, dst);
+    Udp u = new Udp().wrap(b, L3 + Ipv6.SIZE);
+    u.set(sport, dport, len);
+    u.setChecksum(Checksum.pseudoHeader6(b, L3 + 8, IpProtocol.UDP.value(), Udp.SIZE + len));
+    b.writerIndex(UDP6_PAYLOAD + len);
+  }
+
+  /** An ICMP/IPv4 frame: the whole ICMP message of {@code len} bytes at {@link #ICMP4}. */
+  public static void icmp4(ByteBuf b, byte[] dstMac, byte[] srcMac, int src, int dst, int len) {
+    ethernet(b, dstMac, srcMac, EtherType.IPV4);
+    new Ipv4().wrap(b, L3).set(0, 0, TTL, IpProtocol.ICMP.value(), src, dst, len);
+    new Icmp().wrap(b, ICMP4).setChecksum(len, 0);
+    b.writerIndex(ICMP4 + len);
+  }
+
+  /** An ICMPv6 frame: the whole message of {@code len} bytes at {@link #ICMP6}. */
+  public static void icmp6(ByteBuf b, byte[] dstMac, byte[] srcMac, byte[] src, byte[] dst,
+      int len) {
+    ethernet(b, dstMac, srcMac, EtherType.IPV6);
+    new Ipv6().wrap(b, L3).set(0, len, IpProtocol.ICMPV6.value(), TTL, src, dst);
+    new Icmp().wrap(b, ICMP6)
+        .setChecksum(len, Checksum.pseudoHeader6(b, L3 + 8, IpProtocol.ICMPV6.value(), len));
+    b.writerIndex(ICMP6 + len);
+  }
+}

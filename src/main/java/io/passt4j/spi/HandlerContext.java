@@ -1,0 +1,49 @@
+package io.passt4j.spi;
+
+import io.netty.buffer.ByteBuf;
+import io.passt4j.PasstConfig;
+import io.vertx.core.Vertx;
+
+/**
+ * What a {@link ProtocolHandler} gets from passt4j: the configuration, the way back to the guest,
+ * host sockets, counters and logging. Everything a plugin needs goes through here; there are no
+ * statics to reach for. Methods are called on the handler's event loop.
+ */
+public interface HandlerContext {
+
+  /** The plugin's name. */
+  String name();
+
+  /** The Vert.x instance, for timers ({@code setTimer}, {@code setPeriodic}). */
+  Vertx vertx();
+
+  /** The resolved configuration (read only by convention). */
+  PasstConfig config();
+
+  /** What passt4j learned about the guest: its MAC address and the addresses it uses. */
+  GuestState guest();
+
+  /**
+   * A buffer for a frame to the guest, of at least {@code capacity} bytes, from the pooled direct
+   * allocator. Write the whole frame (Ethernet header first) between reader and writer index.
+   */
+  ByteBuf allocate(int capacity);
+
+  /**
+   * Sends a complete Ethernet frame to the guest. Ownership passes with the call: do not touch or
+   * release the buffer afterwards. Frames are written in the order they are sent.
+   */
+  void sendToGuest(ByteBuf frame);
+
+  /** Host sockets, registered on this handler's event loop. */
+  HostSockets sockets();
+
+  /** Counts a dropped guest frame under {@code reason} and logs it at trace level. */
+  void drop(String reason);
+
+  /** Counts a host-side event (for instance a datagram that found no flow) under {@code name}. */
+  void count(String name);
+
+  /** This handler's log, its lines prefixed with the handler's name in upper case. */
+  Log log();
+}

@@ -1,0 +1,35 @@
+package io.passt4j.spi;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+
+/**
+ * Host sockets for a handler, on native epoll, registered on the handler's event loop: their
+ * receive callbacks run on that thread. Every socket must be closed by the handler that opened
+ * it (passt4j closes leftovers when the handler stops).
+ */
+public interface HostSockets {
+
+  /**
+   * A UDP socket bound to {@code bind} (port 0 picks one).
+   *
+   * @param bindInterface interface to bind to ({@code SO_BINDTODEVICE}), or null
+   * @throws IOException when the socket cannot be created or bound (for instance, the port is
+   *     in use)
+   */
+  HostDatagramSocket udp(InetSocketAddress bind, String bindInterface, DatagramReceiver receiver)
+      throws IOException;
+
+  /**
+   * An ICMP ("ping") socket: {@code socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP)} or its ICMPv6
+   * counterpart. Datagrams sent and received are ICMP messages without IP header; the kernel
+   * rewrites the echo identifier to the socket's "port", which is {@code identifier} when that
+   * could be bound, else one the kernel picked (see {@link HostDatagramSocket#localAddress()}).
+   *
+   * @param ipVersion 4 or 6
+   * @param bindAddress source address to bind, or null for the wildcard
+   * @throws IOException when ping sockets are not allowed ({@code ping_group_range}) or fail
+   */
+  HostDatagramSocket ping(int ipVersion, java.net.InetAddress bindAddress, int identifier,
+      DatagramReceiver receiver) throws IOException;
+}

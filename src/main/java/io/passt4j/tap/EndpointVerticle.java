@@ -1,0 +1,290 @@
+package io.passt4j.tap;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.passt4j.PasstConfig;
+import io.passt4j.impl.BusAddresses;
+import io.passt4j.impl.Counters;
+import io.passt4j.impl.Dispatcher;
+import io.passt4j.impl.Instance;
+import io.passt4j.impl.Logging;
+import io.passt4j.packet.Frame;
+import io.passt4j.spi.Log;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.internal.ContextInternal;
+import java.io.File;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The passt endpoint: owns the UNIX stream socket qemu connects to (or a socket handed over with
+ * {@code --fd}), reads length-prefixed frames, classifies them and sends each to the handler the
+ * {@link Dispatcher} picks; writes the frames handlers send back. One client at a time: more are
+ * accepted and closed. Knows no protocol.
+ */
+public final class EndpointVerticle extends VerticleBase {
+
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  /** First and last socket path probed when none is given, as passt does. */
+  private static final int PROBE_FIRST = 1;
+  private static final int PROBE_LAST = 64;
+
+  private final Instance instance;
+  private final Dispatcher dispatcher;
+  private final Promise<Void> finished;
+  private final Counters counters;
+  private final Log log = Logging.forPrefix("");
+  private EventLoop loop;
+  private Channel server;
+  private Channel client;
+  private PcapWriter pcap;
+  private MessageConsumer<Frame> out;
+  private boolean flushPending;
+  private String boundPath;
+
+  /**
+   * @param finished completed when the endpoint is done for good: the client of a one-off
+   *     instance (or {@code --fd}) went away
+   */
+  public EndpointVerticle(Instance instance, Dispatcher dispatcher, Promise<Void> finished) {
+    this.instance = instance;
+    this.dispatcher = dispatcher;
+    this.finished = finished;
+    this.counters = instance.counters("endpoint");
+  }
+
+  /** The socket path we listen on, or null with {@code --fd}. */
+  public String socketPath() {
+    return boundPath;
+  }
+
+  @Override
+  public Future<?> start() throws Exception {
+    loop = ((ContextInternal) context).nettyEventLoop();
+    PasstConfig c = instance.config;
+    if (c.pcapPath != null) {
+      try {
+        pcap = new PcapWriter(Path.of(c.pcapPath));
+      } catch (IOException e) {
+        return Future.failedFuture("Failed to open pcap file " + c.pcapPath + ": " + e.getMessage());
+      }
+    }
+    out = vertx.eventBus().localConsumer(BusAddresses.toGuest(instance.id));
+    out.handler(m -> toGuest(m.body()));
+    if (c.fd >= 0) {
+      EpollDomainSocketChannel ch = new EpollDomainSocketChannel(c.fd);
+      ChannelFuture reg = loop.register(ch);
+      if (!reg.isSuccess()) return Future.failedFuture("--fd " + c.fd + ": " + reg.cause());
+      attach(ch);
+      return out.completion();
+    }
+    String path = c.socketPath != null ? prepare(c.socketPath) : probe();
+    if (path == null) {
+      return Future.failedFuture("UNIX socket: no free socket path from /tmp/passt_"
+          + PROBE_FIRST + ".socket to /tmp/passt_" + PROBE_LAST + ".socket");
+    }
+    EpollServerDomainSocketChannel srv = new EpollServerDomainSocketChannel();
+    srv.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        accepted((Channel) msg);
+      }
+    });
+    ChannelFuture reg = loop.register(srv);
+    if (!reg.isSuccess()) return Future.failedFuture(reg.cause());
+    ChannelFuture b = srv.bind(new DomainSocketAddress(path));
+    if (!b.isDone() || !b.isSuccess()) {
+      srv.close();
+      return Future.failedFuture("UNIX socket: can't bind " + path + ": "
+          + (b.cause() != null ? b.cause().getMessage() : "pending"));
+    }
+    server = srv;
+    boundPath = path;
+    new File(path).deleteOnExit();
+    return out.completion();
+  }
+
+  /** An explicit path: reuse it if a stale socket is there, refuse if someone listens. */
+  private String prepare(String path) throws IOException {
+    Path p = Path.of(path);
+    if (Files.exists(p)) {
+      if (listening(p)) throw new IOException("UNIX socket " + path + ": address in use");
+      Files.deleteIfExists(p);
+    }
+    return path;
+  }
+
+  /** The first of /tmp/passt_N.socket nobody listens on. */
+  private static String probe() {
+    for (int i = PROBE_FIRST; i <= PROBE_LAST; i++) {
+      Path p = Path.of("/tmp/passt_" + i + ".socket");
+      try {
+        if (Files.exists(p)) {
+          if (listening(p)) continue;
+          Files.deleteIfExists(p);
+        }
+        return p.toString();
+      } catch (IOException e) {
+        // not ours to remove: try the next one
+      }
+    }
+    return null;
+  }
+
+  private static boolean listening(Path p) {
+    try (SocketChannel s = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      s.connect(UnixDomainSocketAddress.of(p));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private void accepted(Channel ch) {
+    if (client != null) {
+      log.info("UNIX domain socket: another client is connected, closing the new one");
+      counters.count("extra client refused");
+      ch.close();
+      return;
+    }
+    loop.register(ch);
+    attach(ch);
+    log.info("accepted connection from PID " + peerPid(ch));
+  }
+
+  private static String peerPid(Channel ch) {
+    try {
+      return String.valueOf(((EpollDomainSocketChannel) ch).peerCredentials().pid());
+    } catch (Exception e) {
+      return "?";
+    }
+  }
+
+  private void attach(Channel ch) {
+    client = ch;
+    ch.pipeline().addLast(new QemuStreamDecoder(len -> {
+      counters.count("drop: bad frame length");
+      log.error("qemu stream: invalid frame length " + len + " (max " + QemuStreamDecoder.MAX_FRAME
+          + "), closing the connection");
+    }));
+    ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        fromGuest((ByteBuf) msg);
+      }
+
+      @Override
+      public void channelInactive(ChannelHandlerContext ctx) {
+        disconnected(ctx.channel());
+      }
+
+      @Override
+      public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("client connection: " + cause.getMessage());
+        ctx.close();
+      }
+    });
+  }
+
+  private void disconnected(Channel ch) {
+    if (ch != client) return;
+    client = null;
+    if (instance.config.oneOff || instance.config.fd >= 0) {
+      log.info("Client closed connection, exiting");
+      finished.tryComplete();
+    } else {
+      log.info("Client connection closed");
+    }
+  }
+
+  private void fromGuest(ByteBuf buf) {
+    counters.framesIn.increment();
+    counters.bytesIn.add(buf.readableBytes());
+    if (pcap != null) writePcap(buf);
+    Frame f = Frame.classify(buf);
+    if (f.malformed() != null) {
+      drop(f, f.malformed());
+      return;
+    }
+    instance.guest.learnMac(buf, buf.readerIndex() + 6);
+    String handler = dispatcher.route(f);
+    if (handler == null) {
+      drop(f, "no handler");
+      return;
+    }
+    vertx.eventBus().send(BusAddresses.handler(instance.id, handler), f, LOCAL);
+  }
+
+  private void drop(Frame f, String reason) {
+    counters.count("drop: " + reason);
+    if (log.isTraceEnabled()) log.trace("dropped frame from guest: " + reason + ": " + f);
+    f.release();
+  }
+
+  private void toGuest(Frame f) {
+    ByteBuf buf = f.buf();
+    Channel ch = client;
+    if (ch == null || !ch.isActive()) {
+      counters.count("drop: no client");
+      buf.release();
+      return;
+    }
+    counters.framesOut.increment();
+    counters.bytesOut.add(buf.readableBytes());
+    if (pcap != null) writePcap(buf);
+    ch.write(ch.alloc().directBuffer(4).writeInt(buf.readableBytes()), ch.voidPromise());
+    ch.write(buf, ch.voidPromise());
+    if (!flushPending) {
+      flushPending = true;
+      loop.execute(this::flush);
+    }
+  }
+
+  private void flush() {
+    flushPending = false;
+    Channel ch = client;
+    if (ch != null) ch.flush();
+  }
+
+  private void writePcap(ByteBuf buf) {
+    try {
+      pcap.write(buf);
+    } catch (IOException e) {
+      log.error("pcap: " + e.getMessage() + ", capture stopped");
+      closePcap();
+    }
+  }
+
+  private void closePcap() {
+    try {
+      if (pcap != null) pcap.close();
+    } catch (IOException ignored) {
+      // nothing more to do
+    }
+    pcap = null;
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (client != null) client.close();
+    if (server != null) server.close();
+    if (boundPath != null) new File(boundPath).delete();
+    closePcap();
+    return out.unregister();
+  }
+}

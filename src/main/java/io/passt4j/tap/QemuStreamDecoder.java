@@ -1,0 +1,42 @@
+package io.passt4j.tap;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * qemu's stream framing: each Ethernet frame is preceded by its length as a 4-byte big-endian
+ * integer. Emits each frame as a retained slice of the read buffer (no copy). A length no
+ * Ethernet frame can have means the stream is broken: we say so and close it, as there is no way
+ * to find the next frame boundary.
+ */
+public final class QemuStreamDecoder extends ByteToMessageDecoder {
+
+  /** Largest frame: 65535 bytes of IP packet plus the Ethernet header. */
+  public static final int MAX_FRAME = 65535 + 14;
+
+  private final IntConsumer badLength;
+
+  /** {@code badLength} hears of an impossible length before the stream is closed. */
+  public QemuStreamDecoder(IntConsumer badLength) {
+    this.badLength = badLength;
+  }
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    while (in.readableBytes() >= 4) {
+      long len = in.getUnsignedInt(in.readerIndex());
+      if (len > MAX_FRAME) {
+        badLength.accept((int) Math.min(len, Integer.MAX_VALUE));
+        in.skipBytes(in.readableBytes());
+        ctx.close();
+        return;
+      }
+      if (in.readableBytes() < 4 + len) return;
+      in.skipBytes(4);
+      out.add(in.readRetainedSlice((int) len));
+    }
+  }
+}
