@@ -1,0 +1,64 @@
+package io.passt4j.testutil;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.passt4j.PasstConfig;
+import io.passt4j.impl.Counters;
+import io.passt4j.impl.GuestStateImpl;
+import io.passt4j.impl.Logging;
+import io.passt4j.spi.GuestState;
+import io.passt4j.spi.HandlerContext;
+import io.passt4j.spi.HostSockets;
+import io.passt4j.spi.Log;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A {@link HandlerContext} for unit tests of a handler's frame logic: collects what the handler
+ * sends to the guest and counts drops. Host sockets and Vert.x are whatever the test passes (null
+ * when the handler under test must not touch them).
+ */
+public final class FakeHandlerContext implements HandlerContext {
+
+  public final PasstConfig config;
+  public final GuestStateImpl guest;
+  public final Counters counters = new Counters();
+  public final List<ByteBuf> sent = new ArrayList<>();
+  public final List<String> drops = new ArrayList<>();
+  private final Vertx vertx;
+  private final HostSockets sockets;
+
+  public FakeHandlerContext(PasstConfig config) {
+    this(config, null, null);
+  }
+
+  public FakeHandlerContext(PasstConfig config, Vertx vertx, HostSockets sockets) {
+    this.config = config;
+    this.guest = new GuestStateImpl(config);
+    this.vertx = vertx;
+    this.sockets = sockets;
+  }
+
+  @Override public String name() { return "test"; }
+  @Override public Vertx vertx() { return vertx; }
+  @Override public PasstConfig config() { return config; }
+  @Override public GuestState guest() { return guest; }
+  @Override public ByteBuf allocate(int capacity) { return Unpooled.buffer(capacity); }
+  @Override public void sendToGuest(ByteBuf frame) { sent.add(frame); }
+  @Override public HostSockets sockets() { return sockets; }
+  @Override public void drop(String reason) { drops.add(reason); counters.count("drop: " + reason); }
+  @Override public void count(String name) { counters.count(name); }
+  @Override public Log log() { return Logging.forPrefix("TEST"); }
+
+  /** Releases and forgets everything sent so far. */
+  public void clearSent() {
+    sent.forEach(ByteBuf::release);
+    sent.clear();
+  }
+
+  /** The single frame sent, as lowercase hex. */
+  public static String hex(ByteBuf b) {
+    return io.netty.buffer.ByteBufUtil.hexDump(b);
+  }
+}
