@@ -119,7 +119,7 @@ public final class Ipv4 {
   }
 
   /**
-   * Writes a 20-byte header with DF set and computes its checksum.
+   * Writes a 20-byte header (no flags, as passt sends: no DF) and computes its checksum.
    *
    * @param payloadLen bytes after the header
    */
@@ -128,7 +128,7 @@ public final class Ipv4 {
     buf.setByte(off + TOS, tos);
     buf.setShort(off + TOTAL_LEN, MIN_SIZE + payloadLen);
     buf.setShort(off + ID, id);
-    buf.setShort(off + FRAG, FLAG_DF);
+    buf.setShort(off + FRAG, 0);
     buf.setByte(off + TTL, ttl);
     buf.setByte(off + PROTO, protocol);
     buf.setShort(off + CSUM, 0);

@@ -6,7 +6,7 @@ import io.netty.buffer.ByteBuf;
  * Writes the Ethernet, IP and transport headers of frames to the guest, around a payload the
  * caller has already put at the payload offset ({@link #UDP4_PAYLOAD} and friends), and sets the
  * checksums and the writer index. One place for the header values passt uses: TTL and hop limit
- * 255, IPv4 DF set, identification 0, traffic class and flow label 0.
+ * 255, IPv4 identification 0 and no flags (no DF), traffic class and flow label 0.
  */
 public final class Packets {
 

@@ -38,6 +38,26 @@ public interface LibC {
 
   String strerror(int errnum);
 
+  int setsid();
+
+  int setgroups(@size_t long size, int[] list);
+
+  int setgid(int gid);
+
+  int setuid(int uid);
+
+  int getuid();
+
+  int geteuid();
+
+  int getgid();
+
+  int open(String path, int flags);
+
+  int dup2(int oldfd, int newfd);
+
+  int O_RDWR = 2;
+
   /** The loaded library. */
   LibC INSTANCE = LibraryLoader.create(LibC.class).load(Platform.getNativePlatform().getStandardCLibraryName());
 
