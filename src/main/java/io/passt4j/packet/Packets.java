@@ -47,8 +47,14 @@ public final class Packets {
   /** A UDP/IPv6 frame: payload of {@code len} bytes at {@link #UDP6_PAYLOAD}. */
   public static void udp6(ByteBuf b, byte[] dstMac, byte[] srcMac, byte[] src, byte[] dst,
       int sport, int dport, int len) {
+    udp6(b, dstMac, srcMac, src, dst, sport, dport, len, 0);
+  }
+
+  /** A UDP/IPv6 frame with a flow label (passt's DHCPv6 replies carry one made of the xid). */
+  public static void udp6(ByteBuf b, byte[] dstMac, byte[] srcMac, byte[] src, byte[] dst,
+      int sport, int dport, int len, int flowLabel) {
     ethernet(b, dstMac, srcMac, EtherType.IPV6);
-    new Ipv6().wrap(b, L3).set(0, Udp.SIZE + len, IpProtocol.UDP.value(), TTL, src, dst);
+    new Ipv6().wrap(b, L3).set(flowLabel, Udp.SIZE + len, IpProtocol.UDP.value(), TTL, src, dst);
     Udp u = new Udp().wrap(b, L3 + Ipv6.SIZE);
     u.set(sport, dport, len);
     u.setChecksum(Checksum.pseudoHeader6(b, L3 + 8, IpProtocol.UDP.value(), Udp.SIZE + len));
