@@ -88,4 +88,34 @@ public final class Golden {
     int c = Checksum.fold(Checksum.sum(b, 54, udpLen, sum));
     b.setShort(60, c == 0 ? 0xffff : c);
   }
+
+  /**
+   * An Ethernet/IPv4/UDP frame (20-byte IP header) cut to {@code payloadLen} bytes of UDP
+   * payload, with IP total length, UDP length and the IP header checksum adjusted, so that only
+   * the UDP payload is short.
+   */
+  public static byte[] truncateUdp4(byte[] f, int payloadLen) {
+    byte[] t = java.util.Arrays.copyOf(f, 42 + payloadLen);
+    ByteBuf b = Unpooled.wrappedBuffer(t);
+    b.setShort(16, 28 + payloadLen);
+    b.setShort(38, 8 + payloadLen);
+    fixIpv4HeaderChecksum(t);
+    return t;
+  }
+
+  /** The same for Ethernet/IPv6/UDP: payload length and UDP length adjusted. */
+  public static byte[] truncateUdp6(byte[] f, int payloadLen) {
+    byte[] t = java.util.Arrays.copyOf(f, 62 + payloadLen);
+    ByteBuf b = Unpooled.wrappedBuffer(t);
+    b.setShort(18, 8 + payloadLen);
+    b.setShort(58, 8 + payloadLen);
+    return t;
+  }
+
+  /** The same for Ethernet/IPv6/ICMPv6: payload length adjusted to {@code messageLen}. */
+  public static byte[] truncateIcmp6(byte[] f, int messageLen) {
+    byte[] t = java.util.Arrays.copyOf(f, 54 + messageLen);
+    Unpooled.wrappedBuffer(t).setShort(18, messageLen);
+    return t;
+  }
 }
