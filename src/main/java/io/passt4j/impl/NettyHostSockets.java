@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -31,6 +32,9 @@ import java.util.Set;
  */
 public final class NettyHostSockets implements HostSockets {
 
+  /** Largest datagram we receive whole: the IPv4/IPv6 length limit. */
+  private static final int MAX_DATAGRAM = 65536;
+
   private final EventLoop loop;
   private final Counters counters;
   private final Log log;
@@ -48,43 +52,52 @@ public final class NettyHostSockets implements HostSockets {
     SocketProtocolFamily fam = bind.getAddress() instanceof Inet6Address
         ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
     EpollDatagramChannel ch = new EpollDatagramChannel(fam);
+    if (fam == SocketProtocolFamily.INET6) {
+      // One socket per family, as passt: an IPv6 socket must not take the IPv4 port as well.
+      byte[] one = {1, 0, 0, 0};
+      if (LibC.INSTANCE.setsockopt(ch.fd().intValue(), LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY,
+          one, one.length) != 0) {
+        ch.unsafe().closeForcibly();
+        throw new IOException("can't set IPV6_V6ONLY: " + LibC.lastError());
+      }
+    }
     return open(ch, bind, bindInterface, receiver);
   }
 
   @Override
   public HostDatagramSocket ping(int ipVersion, InetAddress bindAddress, int identifier,
       DatagramReceiver receiver) throws IOException {
+    InetAddress any = bindAddress != null ? bindAddress
+        : InetAddress.getByAddress(new byte[ipVersion == 6 ? 16 : 4]);
+    try {
+      return open(pingChannel(ipVersion), new InetSocketAddress(any, identifier), null, receiver);
+    } catch (IOException e) {
+      // The identifier is taken (another ping socket bound it): let the kernel pick one; the
+      // handler maps replies back to the guest's identifier.
+      counters.count("ping identifier not bound");
+      return open(pingChannel(ipVersion), new InetSocketAddress(any, 0), null, receiver);
+    }
+  }
+
+  /** A channel over a new, unbound ping socket. */
+  private static EpollDatagramChannel pingChannel(int ipVersion) throws IOException {
     int fd = LibC.INSTANCE.socket(ipVersion == 6 ? LibC.AF_INET6 : LibC.AF_INET,
         LibC.SOCK_DGRAM | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC,
         ipVersion == 6 ? LibC.IPPROTO_ICMPV6 : LibC.IPPROTO_ICMP);
     if (fd < 0) {
       throw new IOException("can't open ping socket: " + LibC.lastError()
-          + (ipVersion == 4 ? " (check net.ipv4.ping_group_range)" : ""));
+          + " (check net.ipv4.ping_group_range)");
     }
-    EpollDatagramChannel ch = new EpollDatagramChannel(fd);
-    InetAddress any = bindAddress != null ? bindAddress
-        : InetAddress.getByAddress(new byte[ipVersion == 6 ? 16 : 4]);
-    try {
-      return open(ch, new InetSocketAddress(any, identifier), null, receiver);
-    } catch (IOException e) {
-      // The identifier may be taken: let the kernel pick one, replies are mapped back.
-      EpollDatagramChannel ch2 = new EpollDatagramChannel(fd2(ipVersion));
-      return open(ch2, new InetSocketAddress(any, 0), null, receiver);
-    }
-  }
-
-  private static int fd2(int ipVersion) throws IOException {
-    int fd = LibC.INSTANCE.socket(ipVersion == 6 ? LibC.AF_INET6 : LibC.AF_INET,
-        LibC.SOCK_DGRAM | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC,
-        ipVersion == 6 ? LibC.IPPROTO_ICMPV6 : LibC.IPPROTO_ICMP);
-    if (fd < 0) throw new IOException("can't open ping socket: " + LibC.lastError());
-    return fd;
+    return new EpollDatagramChannel(fd);
   }
 
   private Sock open(EpollDatagramChannel ch, InetSocketAddress bind, String iface,
       DatagramReceiver receiver) throws IOException {
     Sock s = new Sock(ch, receiver);
     ch.config().setOption(ChannelOption.SO_RCVBUF, 1 << 20);
+    // Netty's default for datagram channels is a fixed 2048-byte buffer, which truncates
+    // anything larger: take whole datagrams (up to 64 KiB).
+    ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_DATAGRAM));
     if (iface != null) {
       byte[] name = (iface + "\0").getBytes(StandardCharsets.US_ASCII);
       if (LibC.INSTANCE.setsockopt(ch.fd().intValue(), LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE,

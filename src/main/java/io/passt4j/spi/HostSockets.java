@@ -11,7 +11,8 @@ import java.net.InetSocketAddress;
 public interface HostSockets {
 
   /**
-   * A UDP socket bound to {@code bind} (port 0 picks one).
+   * A UDP socket bound to {@code bind} (port 0 picks one). IPv6 sockets are IPv6 only
+   * ({@code IPV6_V6ONLY}), as in passt: bind one socket per family to cover both.
    *
    * @param bindInterface interface to bind to ({@code SO_BINDTODEVICE}), or null
    * @throws IOException when the socket cannot be created or bound (for instance, the port is

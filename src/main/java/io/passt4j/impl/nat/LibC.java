@@ -3,7 +3,7 @@ package io.passt4j.impl.nat;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Platform;
 import jnr.ffi.Pointer;
-import jnr.ffi.annotations.Out;
+import jnr.ffi.annotations.In;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
@@ -22,13 +22,16 @@ public interface LibC {
   int IPPROTO_ICMPV6 = 58;
   int SOL_SOCKET = 1;
   int SO_BINDTODEVICE = 25;
+  int IPPROTO_IPV6 = 41;
+  int IPV6_V6ONLY = 26;
   int EACCES = 13;
 
   int socket(int domain, int type, int protocol);
 
   int close(int fd);
 
-  int setsockopt(int fd, int level, int option, @Out byte[] value, int len);
+  /** {@code value} is input ({@code @In}): with {@code @Out} jnr-ffi need not copy it to C. */
+  int setsockopt(int fd, int level, int option, @In byte[] value, int len);
 
   int ioctl(int fd, long request, Pointer arg);
 

@@ -1,0 +1,140 @@
+package io.passt4j.testutil;
+
+import io.passt4j.impl.nat.LibC;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.impl.VertxThread;
+import io.vertx.core.internal.VertxBootstrap;
+import io.vertx.core.spi.VertxThreadFactory;
+import io.vertx.core.transport.Transport;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A network namespace the test creates and owns: only {@code lo}, up, and ping sockets allowed
+ * for every group ({@code net.ipv4.ping_group_range = 0 2147483647}, which the host's default
+ * {@code 1 0} denies even to root). Tests that open host sockets run their Vert.x inside it
+ * ({@link #vertx()}: every Vert.x thread enters the namespace before it runs anything) and create
+ * their peers with {@link #call}, so no datagram can leave the machine and the host's sysctls
+ * stay untouched.
+ *
+ * <p>Needs root (CI runs as root): the JVM must hold CAP_SYS_ADMIN over the namespace to {@code
+ * setns()} into it. Fails loudly otherwise, and when {@code unshare}, {@code nsenter} or {@code
+ * ip} are missing.
+ */
+public final class TestNetns implements AutoCloseable {
+
+  private static final int CLONE_NEWNET = 0x40000000;
+  private static final int O_RDONLY = 0;
+
+  private final Process holder;
+  private final int fd;
+
+  private TestNetns(Process holder, int fd) {
+    this.holder = holder;
+    this.fd = fd;
+  }
+
+  /** Creates the namespace: a {@code sleep} in a new one holds it, {@code nsenter} sets it up. */
+  public static TestNetns create() throws IOException, InterruptedException {
+    if (LibC.INSTANCE.geteuid() != 0) {
+      throw new IllegalStateException("TestNetns: needs root to setns() into a test namespace"
+          + " (run the tests as root, as CI does)");
+    }
+    Process p = new ProcessBuilder("unshare", "--net", "--", "sleep", "3600")
+        .redirectErrorStream(true).start();
+    long pid = p.pid();
+    Path ns = Path.of("/proc/" + pid + "/ns/net");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (Files.readSymbolicLink(ns).equals(Files.readSymbolicLink(Path.of("/proc/self/ns/net")))
+        || !p.isAlive()) {
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        p.destroyForcibly();
+        throw new IOException("TestNetns: unshare --net failed: "
+            + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+      }
+      Thread.sleep(10);
+    }
+    try {
+      run("nsenter", "-t", Long.toString(pid), "-n", "ip", "link", "set", "lo", "up");
+      run("nsenter", "-t", Long.toString(pid), "-n", "sh", "-c",
+          "echo '0 2147483647' > /proc/sys/net/ipv4/ping_group_range");
+    } catch (IOException | RuntimeException e) {
+      p.destroyForcibly();
+      throw e;
+    }
+    int fd = LibC.INSTANCE.open(ns.toString(), O_RDONLY);
+    if (fd < 0) {
+      p.destroyForcibly();
+      throw new IOException("TestNetns: open " + ns + ": " + LibC.lastError());
+    }
+    return new TestNetns(p, fd);
+  }
+
+  private static void run(String... cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IOException("TestNetns: " + String.join(" ", cmd) + " failed: " + out);
+    }
+  }
+
+  /** Moves the calling thread into the namespace (for good). */
+  public void enter() {
+    if (LibC.INSTANCE.setns(fd, CLONE_NEWNET) != 0) {
+      throw new IllegalStateException("TestNetns: setns: " + LibC.lastError());
+    }
+  }
+
+  /** A Vert.x on native epoll, one event loop, whose threads all live in the namespace. */
+  public Vertx vertx() {
+    VertxThreadFactory inside = new VertxThreadFactory() {
+      @Override
+      public VertxThread newVertxThread(Runnable target, String name, boolean worker,
+          long maxExecTime, TimeUnit unit) {
+        return new VertxThread(() -> {
+          enter();
+          target.run();
+        }, name, worker, maxExecTime, unit);
+      }
+    };
+    if (!Transport.EPOLL.available()) {
+      throw new IllegalStateException("TestNetns: native epoll unavailable",
+          Transport.EPOLL.unavailabilityCause());
+    }
+    VertxBootstrap b = VertxBootstrap.create()
+        .options(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(1))
+        .threadFactory(inside);
+    b.transport(Transport.EPOLL.implementation());
+    return b.init().vertx();
+  }
+
+  /** Runs {@code task} on a fresh thread inside the namespace (to create sockets there). */
+  public <T> T call(Callable<T> task) throws Exception {
+    AtomicReference<T> result = new AtomicReference<>();
+    AtomicReference<Exception> error = new AtomicReference<>();
+    Thread t = new Thread(() -> {
+      try {
+        enter();
+        result.set(task.call());
+      } catch (Exception e) {
+        error.set(e);
+      }
+    }, "test-netns");
+    t.start();
+    t.join();
+    if (error.get() != null) throw error.get();
+    return result.get();
+  }
+
+  @Override
+  public void close() {
+    LibC.INSTANCE.close(fd);
+    holder.destroyForcibly();
+  }
+}
