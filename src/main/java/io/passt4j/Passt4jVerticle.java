@@ -28,6 +28,7 @@ public class Passt4jVerticle extends VerticleBase {
   private final ClassLoader pluginLoader;
   private final Promise<Void> finished = Promise.promise();
   private final List<String> deployments = new ArrayList<>();
+  private final List<ProtocolPlugin> extraPlugins = new ArrayList<>();
   private Instance instance;
   private EndpointVerticle endpoint;
 
@@ -45,6 +46,15 @@ public class Passt4jVerticle extends VerticleBase {
     this.pluginLoader = pluginLoader;
   }
 
+  /**
+   * Adds plugins besides those {@link java.util.ServiceLoader} finds (an embedding host's own);
+   * call before deployment. A plugin given here wins over a discovered one of the same name.
+   */
+  public Passt4jVerticle withPlugins(List<ProtocolPlugin> plugins) {
+    extraPlugins.addAll(plugins);
+    return this;
+  }
+
   @Override
   public Future<?> start() {
     PasstConfig cfg = givenConfig != null ? givenConfig : PasstConfig.fromJson(config());
@@ -56,7 +66,11 @@ public class Passt4jVerticle extends VerticleBase {
     }
     List<Dispatcher.Route> routes = new ArrayList<>();
     List<ProtocolPlugin> plugins = new ArrayList<>();
+    List<ProtocolPlugin> all = new ArrayList<>(extraPlugins);
     for (ProtocolPlugin p : PluginLoader.load(pluginLoader)) {
+      if (all.stream().noneMatch(x -> x.name().equals(p.name()))) all.add(p);
+    }
+    for (ProtocolPlugin p : all) {
       if (!p.enabled(cfg)) continue;
       plugins.add(p);
       for (FrameSelector s : p.selectors(cfg)) routes.add(new Dispatcher.Route(s, p.name()));

@@ -159,7 +159,7 @@ public final class EndpointVerticle extends VerticleBase {
     if (client != null) {
       log.info("UNIX domain socket: another client is connected, closing the new one");
       counters.count("extra client refused");
-      ch.close();
+      loop.register(ch).addListener(f -> ch.close());
       return;
     }
     loop.register(ch);

@@ -1,0 +1,190 @@
+package io.passt4j.cli;
+
+import io.passt4j.Passt4jVerticle;
+import io.passt4j.PasstConfig;
+import io.passt4j.impl.Logging;
+import io.passt4j.impl.nat.LibC;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The command-line program behind {@code scripts/passt} and {@code scripts/pasta}: parse the
+ * options, derive the configuration from the host, drop privileges, start passt4j on Vert.x,
+ * and tell the launcher when it is ready (the launcher does passt's fork to background).
+ */
+public final class Main {
+
+  /** Environment variable naming the file through which we tell the launcher our state. */
+  static final String STATUS_FILE = "PASST4J_STATUS_FILE";
+
+  private Main() {}
+
+  public static void main(String[] argv) {
+    String argv0 = "passt";
+    String[] args = argv;
+    if (argv.length >= 2 && argv[0].equals("--argv0")) {
+      argv0 = argv[1];
+      args = Arrays.copyOfRange(argv, 2, argv.length);
+    }
+    System.exit(run(argv0, args, System.out, System.err));
+  }
+
+  /** Runs to completion; returns the exit status. */
+  static int run(String argv0, String[] args, PrintStream out, PrintStream err) {
+    Options o;
+    try {
+      o = OptionsParser.parse(Options.modeFromProgramName(argv0), argv0, args);
+    } catch (OptionsException e) {
+      err.println(e.getMessage());
+      return e.exitCode();
+    }
+    if (o.help) {
+      OptionsParser.usage(o.mode, out);
+      return 0;
+    }
+    if (o.version) {
+      out.print(Version.text());
+      return 0;
+    }
+    configureLogging(o, err);
+    try {
+      HostProbe.apply(o);
+    } catch (OptionsException e) {
+      err.println(e.getMessage());
+      return e.exitCode();
+    }
+    if (!o.foreground) report("daemon");
+    else report("foreground");
+    try {
+      Privileges.drop(o.runas);
+    } catch (Privileges.Failure e) {
+      err.println(e.getMessage());
+      return 1;
+    }
+    if (!o.quiet) StartupInfo.print(err, o);
+    return serve(o, err);
+  }
+
+  private static int serve(Options o, PrintStream err) {
+    Vertx vertx = Vertx.vertx(new VertxOptions()
+        .setPreferNativeTransport(true)
+        .setEventLoopPoolSize(1)
+        .setWorkerPoolSize(1)
+        .setInternalBlockingPoolSize(1)
+        .setBlockedThreadCheckInterval(10)
+        .setBlockedThreadCheckIntervalUnit(TimeUnit.SECONDS));
+    if (!vertx.isNativeTransportEnabled()) {
+      err.println("native epoll transport unavailable: " + vertx.unavailableNativeTransportCause());
+      vertx.close();
+      return 1;
+    }
+    PasstConfig cfg = o.config;
+    Passt4jVerticle verticle = new Passt4jVerticle(cfg, null);
+    CountDownLatch done = new CountDownLatch(1);
+    int[] status = {0};
+    vertx.deployVerticle(verticle).onComplete(ar -> {
+      if (ar.failed()) {
+        err.println(ar.cause().getMessage());
+        status[0] = 1;
+        done.countDown();
+        return;
+      }
+      if (cfg.mode == PasstConfig.Mode.PASST && verticle.socketPath() != null && !o.quiet) {
+        printSocketInfo(err, verticle.socketPath());
+      }
+      if (o.pidFile != null) {
+        try {
+          Files.writeString(Path.of(o.pidFile), ProcessHandle.current().pid() + "\n");
+        } catch (IOException e) {
+          err.println("Failed to write PID file " + o.pidFile + ": " + e.getMessage());
+          status[0] = 1;
+          done.countDown();
+          return;
+        }
+      }
+      if (!o.foreground) detach(o);
+      verticle.finished().onComplete(x -> done.countDown());
+    });
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      done.countDown();
+      if (o.pidFile != null) {
+        try {
+          Files.deleteIfExists(Path.of(o.pidFile));
+        } catch (IOException ignored) {
+          // best effort
+        }
+      }
+    }));
+    try {
+      done.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      vertx.close().await(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // exiting anyway
+    }
+    return status[0];
+  }
+
+  /** The lines passt prints once the socket is bound. */
+  static void printSocketInfo(PrintStream err, String path) {
+    err.println("UNIX domain socket bound at " + path);
+    err.println();
+    err.println("You can now start qemu (>= 7.2, with commit 13c6be96618c):");
+    err.println("    kvm ... -device virtio-net-pci,netdev=s -netdev stream,id=s,server=off,"
+        + "addr.type=unix,addr.path=" + path);
+    err.println("or qrap, for earlier qemu versions:");
+    err.println("    ./qrap 5 kvm ... -net socket,fd=5 -net nic,model=virtio");
+  }
+
+  private static void configureLogging(Options o, PrintStream err) {
+    int level = o.trace ? Logging.TRACE : o.debug ? Logging.DEBUG : o.quiet ? Logging.WARN : Logging.INFO;
+    Logging.setLevel(level);
+    if (o.logFile != null) {
+      try {
+        Logging.setFile(o.logFile, o.logSize);
+        Logging.setStderr(o.stderr);
+      } catch (IOException e) {
+        err.println("Failed to open log file " + o.logFile + ": " + e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Becomes a daemon: a new session, standard streams on /dev/null (unless {@code -e}), and the
+   * launcher is told we are ready, so it exits 0.
+   */
+  private static void detach(Options o) {
+    LibC c = LibC.INSTANCE;
+    c.setsid();
+    int fd = c.open("/dev/null", LibC.O_RDWR);
+    if (fd >= 0) {
+      c.dup2(fd, 0);
+      c.dup2(fd, 1);
+      if (!o.stderr) c.dup2(fd, 2);
+      if (fd > 2) c.close(fd);
+    }
+    if (!o.stderr) Logging.setStderr(false);
+    report("ready");
+  }
+
+  /** Tells the launcher our state ("foreground", "daemon", "ready"), when it asked to know. */
+  private static void report(String state) {
+    String f = System.getenv(STATUS_FILE);
+    if (f == null || state.equals("daemon")) return;
+    try {
+      Files.writeString(Path.of(f), state);
+    } catch (IOException e) {
+      // the launcher falls back to waiting for us
+    }
+  }
+}
