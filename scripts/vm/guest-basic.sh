@@ -104,6 +104,7 @@ if ! skip dhcp; then
     result dhcp_seconds "$(echo "$t0 $t1" | awk '{printf "%.2f", $2-$1}')"
     [ $rc = 0 ] && [ -f /tmp/dhcp.state ]; check dhcp4 $? "rc=$rc"
     [ $rc = 0 ] || sed 's/^/udhcpc: /' /tmp/udhcpc.log
+    grep '^RESULT ' /tmp/udhcpc.log
     GW4=$(cat /tmp/gw4 2>/dev/null)
     result ipv4_addr "$(ip -4 -o addr show dev $IF | awk '{print $4}' | oneline)"
     result ipv4_route "$(ip -4 route | tr '\n' ';')"
