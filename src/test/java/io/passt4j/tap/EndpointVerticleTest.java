@@ -15,7 +15,7 @@ import io.passt4j.testutil.TestConfigs;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.junit5.Timeout;
+import org.junit.jupiter.api.Timeout;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -122,7 +122,7 @@ class EndpointVerticleTest {
   }
 
   @Test
-  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void framesGoToTheSelectedHandlerAndBack() throws Exception {
     try (SocketChannel c = connect(sock)) {
       // A batch: several frames in one write, of very different sizes.
@@ -144,7 +144,7 @@ class EndpointVerticleTest {
   }
 
   @Test
-  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void malformedFramesAreDroppedAndCountedAndTheStreamGoesOn() throws Exception {
     try (SocketChannel c = connect(sock)) {
       send(c, new byte[0]);                    // length 0
@@ -164,7 +164,7 @@ class EndpointVerticleTest {
   }
 
   @Test
-  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void aLengthNoFrameCanHaveClosesTheStreamAndTheNextClientIsServed() throws Exception {
     try (SocketChannel c = connect(sock)) {
       c.write(ByteBuffer.allocate(8).putInt(0x80000000).putInt(0).flip());
@@ -179,7 +179,7 @@ class EndpointVerticleTest {
   }
 
   @Test
-  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void oneClientAtATime() throws Exception {
     try (SocketChannel first = connect(sock)) {
       send(first, echoFrame(1, 1));
@@ -194,7 +194,7 @@ class EndpointVerticleTest {
   }
 
   @Test
-  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void pcapHoldsBothDirections() throws Exception {
     try (SocketChannel c = connect(sock)) {
       send(c, echoFrame(30, 1));

@@ -1,5 +1,5 @@
 #!/bin/bash
-# demo-debian-passt.sh [--timeout SECS] [--keep DIR] -- end-to-end real-VM test
+# vm-demo.sh [--timeout SECS] [--keep DIR] -- end-to-end real-VM test
 # of a passt-mode daemon, by default Debian's /usr/bin/passt (the reference).
 #
 # Inside a fresh sandbox (sandbox.sh) it starts UDP+TCP echo servers on
