@@ -4,6 +4,8 @@ import io.passt4j.PasstConfig;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 
 /**
@@ -32,9 +34,36 @@ public final class AddressMap {
       (Inet6Address) literal(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
 
   private final PasstConfig c;
+  private NetworkInterface outbound6;
+  private boolean outbound6Looked;
 
   public AddressMap(PasstConfig config) {
     this.c = config;
+  }
+
+  /**
+   * A link-local destination with the scope of the outbound IPv6 interface ({@code
+   * --outbound-if6}, else the template interface), which the kernel needs to route it; other
+   * addresses, and already scoped ones, as they are. Null when a link-local address has no
+   * interface to go out of.
+   */
+  public Inet6Address withOutboundScope(Inet6Address a) {
+    if (a.getScopedInterface() != null || a.getScopeId() != 0) return a;
+    if (!outbound6Looked) {
+      outbound6Looked = true;
+      String name = c.outboundIf6 != null ? c.outboundIf6 : c.ifname6;
+      try {
+        outbound6 = name == null ? null : NetworkInterface.getByName(name);
+      } catch (SocketException e) {
+        outbound6 = null;
+      }
+    }
+    if (outbound6 == null) return null;
+    try {
+      return Inet6Address.getByAddress(null, a.getAddress(), outbound6);
+    } catch (UnknownHostException e) {
+      return null;
+    }
   }
 
   /** 127.0.0.1 or ::1. */

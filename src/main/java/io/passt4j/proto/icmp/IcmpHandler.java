@@ -20,9 +20,6 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
-import java.net.UnknownHostException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,7 +46,6 @@ final class IcmpHandler implements ProtocolHandler {
   private HandlerContext ctx;
   private PasstConfig config;
   private AddressMap map;
-  private NetworkInterface scope6;
   private long timer = -1;
   private boolean warnedNoSocket;
 
@@ -82,7 +78,6 @@ final class IcmpHandler implements ProtocolHandler {
     ctx = context;
     config = context.config();
     map = new AddressMap(config);
-    scope6 = interfaceOrNull(config.outboundIf6 != null ? config.outboundIf6 : config.ifname6);
     timer = ctx.vertx().setPeriodic(scanIntervalMs, id -> expire(now()));
     return Future.succeededFuture();
   }
@@ -189,7 +184,7 @@ final class IcmpHandler implements ProtocolHandler {
     }
     InetAddress to = e.hostDst;
     if (to instanceof Inet6Address a && Addresses.isLinkLocal(a.getAddress())) {
-      to = scoped(a);
+      to = map.withOutboundScope(a);
       if (to == null) {
         ctx.drop("link-local destination without an interface");
         return;
@@ -302,24 +297,7 @@ final class IcmpHandler implements ProtocolHandler {
     return echoes.size();
   }
 
-  private Inet6Address scoped(Inet6Address a) {
-    if (a.getScopedInterface() != null || a.getScopeId() != 0) return a;
-    if (scope6 == null) return null;
-    try {
-      return Inet6Address.getByAddress(null, a.getAddress(), scope6);
-    } catch (UnknownHostException ex) {
-      return null;
-    }
-  }
 
-  private static NetworkInterface interfaceOrNull(String name) {
-    if (name == null) return null;
-    try {
-      return NetworkInterface.getByName(name);
-    } catch (SocketException e) {
-      return null;
-    }
-  }
 
   private static long now() {
     return System.nanoTime() / 1_000_000;

@@ -55,7 +55,6 @@ final class UdpHandler implements ProtocolHandler {
   private HandlerContext ctx;
   private PasstConfig config;
   private AddressMap map;
-  private NetworkInterface scope6;
   private long timer = -1;
 
   /** A flow's key: the guest's side of it. */
@@ -109,7 +108,6 @@ final class UdpHandler implements ProtocolHandler {
     ctx = context;
     config = context.config();
     map = new AddressMap(config);
-    scope6 = interfaceOrNull(config.outboundIf6 != null ? config.outboundIf6 : config.ifname6);
     for (PortForward pf : config.udpIn.ports()) {
       String err = listen(pf);
       if (err != null) return Future.failedFuture(err);
@@ -302,7 +300,7 @@ final class UdpHandler implements ProtocolHandler {
     if (p == null || !p.via().isOpen()) {
       InetAddress to = map.toHost(dst, dport, true);
       if (to instanceof Inet6Address a && Addresses.isLinkLocal(a.getAddress())) {
-        to = scoped(a);
+        to = map.withOutboundScope(a);
         if (to == null) {
           ctx.drop("link-local destination without an interface");
           return;
@@ -438,24 +436,7 @@ final class UdpHandler implements ProtocolHandler {
     return flows.size();
   }
 
-  private Inet6Address scoped(Inet6Address a) {
-    if (a.getScopedInterface() != null || a.getScopeId() != 0) return a;
-    if (scope6 == null) return null;
-    try {
-      return Inet6Address.getByAddress(null, a.getAddress(), scope6);
-    } catch (UnknownHostException ex) {
-      return null;
-    }
-  }
 
-  private static NetworkInterface interfaceOrNull(String name) {
-    if (name == null) return null;
-    try {
-      return NetworkInterface.getByName(name);
-    } catch (SocketException e) {
-      return null;
-    }
-  }
 
   private static long now() {
     return System.nanoTime() / 1_000_000;
