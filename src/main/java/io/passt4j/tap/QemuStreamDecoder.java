@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
-import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
 
 /**
  * qemu's stream framing: each Ethernet frame is preceded by its length as a 4-byte big-endian
@@ -17,10 +17,13 @@ public final class QemuStreamDecoder extends ByteToMessageDecoder {
   /** Largest frame: 65535 bytes of IP packet plus the Ethernet header. */
   public static final int MAX_FRAME = 65535 + 14;
 
-  private final IntConsumer badLength;
+  private final LongConsumer badLength;
 
-  /** {@code badLength} hears of an impossible length before the stream is closed. */
-  public QemuStreamDecoder(IntConsumer badLength) {
+  /**
+   * {@code badLength} hears of an impossible length (the prefix as sent: an unsigned 32-bit
+   * value) before the stream is closed.
+   */
+  public QemuStreamDecoder(LongConsumer badLength) {
     this.badLength = badLength;
   }
 
@@ -29,7 +32,7 @@ public final class QemuStreamDecoder extends ByteToMessageDecoder {
     while (in.readableBytes() >= 4) {
       long len = in.getUnsignedInt(in.readerIndex());
       if (len > MAX_FRAME) {
-        badLength.accept((int) Math.min(len, Integer.MAX_VALUE));
+        badLength.accept(len);
         in.skipBytes(in.readableBytes());
         ctx.close();
         return;
