@@ -15,23 +15,45 @@ public final class Counters {
   public final LongAdder bytesIn = new LongAdder();
   public final LongAdder framesOut = new LongAdder();
   public final LongAdder bytesOut = new LongAdder();
-  private final Map<String, LongAdder> named = new ConcurrentHashMap<>();
+  /** Prefix of drop counters' names in {@link #get(String)} and {@link #toJson()}. */
+  public static final String DROP = "drop: ";
 
-  /** Adds one to the counter {@code name} (a drop reason or an event). */
+  private final Map<String, LongAdder> named = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> drops = new ConcurrentHashMap<>();
+
+  /** Adds one to the counter {@code name} (an event). */
   public void count(String name) {
     named.computeIfAbsent(name, k -> new LongAdder()).increment();
   }
 
+  /** Adds one to the drops for {@code reason}; reasons are constants, so no string is built. */
+  public void drop(String reason) {
+    LongAdder a = drops.get(reason);
+    if (a == null) a = drops.computeIfAbsent(reason, k -> new LongAdder());
+    a.increment();
+  }
+
+  /** A counter by name; drops are named {@code "drop: " + reason}. */
   public long get(String name) {
-    LongAdder a = named.get(name);
+    LongAdder a = name.startsWith(DROP) ? drops.get(name.substring(DROP.length())) : named.get(name);
     return a == null ? 0 : a.sum();
   }
 
-  /** Sum of the named counters starting with {@code prefix}. */
+  /** All drops. */
+  public long dropped() {
+    long s = 0;
+    for (LongAdder a : drops.values()) s += a.sum();
+    return s;
+  }
+
+  /** Sum of the counters (drops included, as {@code "drop: " + reason}) starting with {@code prefix}. */
   public long sum(String prefix) {
     long s = 0;
     for (Map.Entry<String, LongAdder> e : named.entrySet()) {
       if (e.getKey().startsWith(prefix)) s += e.getValue().sum();
+    }
+    for (Map.Entry<String, LongAdder> e : drops.entrySet()) {
+      if ((DROP + e.getKey()).startsWith(prefix)) s += e.getValue().sum();
     }
     return s;
   }
@@ -42,6 +64,8 @@ public final class Counters {
         .put("framesOut", framesOut.sum()).put("bytesOut", bytesOut.sum());
     JsonObject n = new JsonObject();
     named.forEach((k, v) -> n.put(k, v.sum()));
-    return o.put("counters", n);
+    JsonObject d = new JsonObject();
+    drops.forEach((k, v) -> d.put(k, v.sum()));
+    return o.put("counters", n).put("drops", d);
   }
 }

@@ -116,7 +116,7 @@ public final class HandlerVerticle extends VerticleBase {
 
     @Override
     public void drop(String reason) {
-      counters.count("drop: " + reason);
+      counters.drop(reason);
       if (log.isTraceEnabled()) log.trace("dropped: " + reason);
     }
 

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
@@ -43,6 +44,12 @@ public final class EndpointVerticle extends VerticleBase {
   /** First and last socket path probed when none is given, as passt does. */
   private static final int PROBE_FIRST = 1;
   private static final int PROBE_LAST = 64;
+  /**
+   * Bytes queued for a client beyond what its socket took: above the high mark, frames to the
+   * guest are dropped (counted as "guest not reading") until the queue drains below the low mark.
+   */
+  static final int WRITE_HIGH_MARK = 8 << 20;
+  static final int WRITE_LOW_MARK = 4 << 20;
 
   private final Instance instance;
   private final Dispatcher dispatcher;
@@ -177,8 +184,9 @@ public final class EndpointVerticle extends VerticleBase {
 
   private void attach(Channel ch) {
     client = ch;
+    ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(WRITE_LOW_MARK, WRITE_HIGH_MARK));
     ch.pipeline().addLast(new QemuStreamDecoder(len -> {
-      counters.count("drop: bad frame length");
+      counters.drop("bad frame length");
       log.error("qemu stream: invalid frame length " + len + " (max " + QemuStreamDecoder.MAX_FRAME
           + "), closing the connection");
     }));
@@ -231,7 +239,7 @@ public final class EndpointVerticle extends VerticleBase {
   }
 
   private void drop(Frame f, String reason) {
-    counters.count("drop: " + reason);
+    counters.drop(reason);
     if (log.isTraceEnabled()) log.trace("dropped frame from guest: " + reason + ": " + f);
     f.release();
   }
@@ -240,7 +248,14 @@ public final class EndpointVerticle extends VerticleBase {
     ByteBuf buf = f.buf();
     Channel ch = client;
     if (ch == null || !ch.isActive()) {
-      counters.count("drop: no client");
+      counters.drop("no client");
+      buf.release();
+      return;
+    }
+    if (!ch.isWritable()) {
+      // The guest is not reading: drop rather than queue without bound, as passt drops when
+      // its socket is full. TCP recovers by retransmission, datagrams are lost as on a wire.
+      counters.drop("guest not reading");
       buf.release();
       return;
     }

@@ -14,8 +14,11 @@ import java.util.function.LongConsumer;
  */
 public final class QemuStreamDecoder extends ByteToMessageDecoder {
 
-  /** Largest frame: 65535 bytes of IP packet plus the Ethernet header. */
-  public static final int MAX_FRAME = 65535 + 14;
+  /**
+   * Largest frame: the largest IPv6 packet (40-byte header plus a 65535-byte payload) plus the
+   * Ethernet header; IPv4 packets are smaller.
+   */
+  public static final int MAX_FRAME = 14 + 40 + 65535;
 
   private final LongConsumer badLength;
 

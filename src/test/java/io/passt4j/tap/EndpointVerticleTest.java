@@ -194,6 +194,31 @@ class EndpointVerticleTest {
   }
 
   @Test
+  @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aGuestThatDoesNotReadCostsDropsNotMemory() throws Exception {
+    try (SocketChannel c = connect(sock)) {
+      // 400 frames of 60 kB (24 MB) echoed back to a client that reads nothing meanwhile:
+      // what its socket and our bounded queue can't hold is dropped and counted.
+      byte[] big = echoFrame(60_000, 7);
+      for (int i = 0; i < 400; i++) send(c, big);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (verticle.instance().counters("endpoint").framesOut.sum()
+          + counter("endpoint", "drop: guest not reading") < 400 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(counter("endpoint", "drop: guest not reading")).isPositive();
+      // Reading again: what was queued arrives whole, then new frames are served again.
+      c.configureBlocking(true);
+      long delivered = verticle.instance().counters("endpoint").framesOut.sum();
+      for (long i = 0; i < delivered; i++) assertThat(receive(c)).hasSize(big.length);
+      send(c, echoFrame(5, 1));
+      assertThat(receive(c)).hasSize(19);
+    }
+    assertThat(verticle.instance().counters("endpoint").framesOut.sum()
+        + counter("endpoint", "drop: guest not reading")).isEqualTo(401);
+  }
+
+  @Test
   @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void pcapHoldsBothDirections() throws Exception {
     try (SocketChannel c = connect(sock)) {
