@@ -8,12 +8,12 @@ import io.passt4j.packet.Ethernet;
 import io.passt4j.packet.Frame;
 import io.passt4j.packet.Packets;
 import io.passt4j.spi.HandlerContext;
-import io.passt4j.spi.ProtocolHandler;
+import io.passt4j.spi.ReadingHandler;
 import io.vertx.core.Future;
 import java.net.Inet4Address;
 
 /** Answers ARP requests from the guest for every address but its own, with our MAC address. */
-final class ArpHandler implements ProtocolHandler {
+final class ArpHandler extends ReadingHandler {
 
   /** Size of our replies: Ethernet header and an Ethernet/IPv4 ARP packet, no padding. */
   static final int REPLY_SIZE = Ethernet.SIZE + Arp.SIZE;
@@ -35,17 +35,12 @@ final class ArpHandler implements ProtocolHandler {
   }
 
   @Override
-  public void handleFrame(Frame frame) {
-    try {
-      handle(frame);
-    } catch (IndexOutOfBoundsException e) {
-      ctx.drop("out of bounds");
-    } finally {
-      frame.release();
-    }
+  protected HandlerContext context() {
+    return ctx;
   }
 
-  private void handle(Frame f) {
+  @Override
+  protected void read(Frame f) {
     if (f.malformed() != null) {
       ctx.drop(f.malformed());
       return;

@@ -11,12 +11,12 @@ import io.passt4j.packet.IpProtocol;
 import io.passt4j.packet.Packets;
 import io.passt4j.packet.Udp;
 import io.passt4j.spi.HandlerContext;
-import io.passt4j.spi.ProtocolHandler;
+import io.passt4j.spi.ReadingHandler;
 import io.vertx.core.Future;
 import java.io.ByteArrayOutputStream;
 
 /** Answers DHCPDISCOVER with DHCPOFFER and DHCPREQUEST with DHCPACK for the configured address. */
-final class DhcpHandler implements ProtocolHandler {
+final class DhcpHandler extends ReadingHandler {
 
   /** Size of passt's options field: options, END and PAD never take more. */
   static final int OPTIONS_MAX = 308;
@@ -100,17 +100,12 @@ final class DhcpHandler implements ProtocolHandler {
   }
 
   @Override
-  public void handleFrame(Frame frame) {
-    try {
-      handle(frame);
-    } catch (IndexOutOfBoundsException e) {
-      ctx.drop("out of bounds");
-    } finally {
-      frame.release();
-    }
+  protected HandlerContext context() {
+    return ctx;
   }
 
-  private void handle(Frame f) {
+  @Override
+  protected void read(Frame f) {
     if (f.malformed() != null) {
       ctx.drop(f.malformed());
       return;

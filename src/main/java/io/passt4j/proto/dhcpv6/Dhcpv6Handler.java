@@ -12,14 +12,14 @@ import io.passt4j.packet.Ipv6;
 import io.passt4j.packet.Packets;
 import io.passt4j.packet.Udp;
 import io.passt4j.spi.HandlerContext;
-import io.passt4j.spi.ProtocolHandler;
+import io.passt4j.spi.ReadingHandler;
 import io.vertx.core.Future;
 import java.net.Inet6Address;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /** A stateless-table DHCPv6 server: one client, one address, infinite lifetimes. */
-final class Dhcpv6Handler implements ProtocolHandler {
+final class Dhcpv6Handler extends ReadingHandler {
 
   /** Seconds from the Unix epoch to 2000-01-01 00:00 UTC, the DUID-LLT time base. */
   static final long Y2K = 946684800L;
@@ -100,17 +100,12 @@ final class Dhcpv6Handler implements ProtocolHandler {
   }
 
   @Override
-  public void handleFrame(Frame frame) {
-    try {
-      handle(frame);
-    } catch (IndexOutOfBoundsException e) {
-      ctx.drop("out of bounds");
-    } finally {
-      frame.release();
-    }
+  protected HandlerContext context() {
+    return ctx;
   }
 
-  private void handle(Frame f) {
+  @Override
+  protected void read(Frame f) {
     if (f.malformed() != null) {
       ctx.drop(f.malformed());
       return;

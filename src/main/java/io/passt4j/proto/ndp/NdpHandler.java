@@ -12,14 +12,14 @@ import io.passt4j.packet.Ipv6;
 import io.passt4j.packet.Ndp;
 import io.passt4j.packet.Packets;
 import io.passt4j.spi.HandlerContext;
-import io.passt4j.spi.ProtocolHandler;
+import io.passt4j.spi.ReadingHandler;
 import io.vertx.core.Future;
 import java.io.ByteArrayOutputStream;
 import java.net.Inet6Address;
 import java.nio.ByteBuffer;
 
 /** Answers Neighbor Solicitations with Neighbor Advertisements and Router Solicitations with RAs. */
-final class NdpHandler implements ProtocolHandler {
+final class NdpHandler extends ReadingHandler {
 
   /** Hop limit of every valid ND message (RFC 4861 6.1, 7.1). */
   static final int ND_HOP_LIMIT = 255;
@@ -110,17 +110,12 @@ final class NdpHandler implements ProtocolHandler {
   }
 
   @Override
-  public void handleFrame(Frame frame) {
-    try {
-      handle(frame);
-    } catch (IndexOutOfBoundsException e) {
-      ctx.drop("out of bounds");
-    } finally {
-      frame.release();
-    }
+  protected HandlerContext context() {
+    return ctx;
   }
 
-  private void handle(Frame f) {
+  @Override
+  protected void read(Frame f) {
     if (f.malformed() != null) {
       ctx.drop(f.malformed());
       return;
