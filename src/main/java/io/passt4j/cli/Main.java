@@ -68,7 +68,7 @@ public final class Main {
       err.println(e.getMessage());
       return 1;
     }
-    if (!o.quiet) StartupInfo.print(err, o);
+    info(StartupInfo.text(o));
     return serve(o, err);
   }
 
@@ -96,8 +96,8 @@ public final class Main {
         done.countDown();
         return;
       }
-      if (cfg.mode == PasstConfig.Mode.PASST && verticle.socketPath() != null && !o.quiet) {
-        printSocketInfo(err, verticle.socketPath());
+      if (cfg.mode == PasstConfig.Mode.PASST && verticle.socketPath() != null) {
+        info(socketInfo(verticle.socketPath()));
       }
       if (o.pidFile != null) {
         try {
@@ -136,14 +136,20 @@ public final class Main {
   }
 
   /** The lines passt prints once the socket is bound. */
-  static void printSocketInfo(PrintStream err, String path) {
-    err.println("UNIX domain socket bound at " + path);
-    err.println();
-    err.println("You can now start qemu (>= 7.2, with commit 13c6be96618c):");
-    err.println("    kvm ... -device virtio-net-pci,netdev=s -netdev stream,id=s,server=off,"
-        + "addr.type=unix,addr.path=" + path);
-    err.println("or qrap, for earlier qemu versions:");
-    err.println("    ./qrap 5 kvm ... -net socket,fd=5 -net nic,model=virtio");
+  static String socketInfo(String path) {
+    return "UNIX domain socket bound at " + path + "\n"
+        + "\n"
+        + "You can now start qemu (>= 7.2, with commit 13c6be96618c):\n"
+        + "    kvm ... -device virtio-net-pci,netdev=s -netdev stream,id=s,server=off,"
+        + "addr.type=unix,addr.path=" + path + "\n"
+        + "or qrap, for earlier qemu versions:\n"
+        + "    ./qrap 5 kvm ... -net socket,fd=5 -net nic,model=virtio\n";
+  }
+
+  /** Informational lines, as passt's info(): not with -q, to the log file with -l. */
+  private static void info(String text) {
+    String t = text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+    for (String line : t.split("\n", -1)) Logging.log(Logging.INFO, line);
   }
 
   private static void configureLogging(Options o, PrintStream err) {
