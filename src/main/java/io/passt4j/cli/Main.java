@@ -8,9 +8,16 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -53,6 +60,14 @@ public final class Main {
       out.print(Version.text());
       return 0;
     }
+    if (o.runas != null) {
+      try {
+        Privileges.resolve(o.runas); // as passt, before looking at the host
+      } catch (Privileges.Failure e) {
+        err.println(e.getMessage());
+        return 1;
+      }
+    }
     configureLogging(o, err);
     try {
       HostProbe.apply(o);
@@ -60,8 +75,7 @@ public final class Main {
       err.println(e.getMessage());
       return e.exitCode();
     }
-    if (!o.foreground) report("daemon");
-    else report("foreground");
+    report(o.foreground ? "foreground" : "daemon");
     try {
       Privileges.drop(o.runas);
     } catch (Privileges.Failure e) {
@@ -101,7 +115,7 @@ public final class Main {
       }
       if (o.pidFile != null) {
         try {
-          Files.writeString(Path.of(o.pidFile), ProcessHandle.current().pid() + "\n");
+          writePidFile(Path.of(o.pidFile));
         } catch (IOException e) {
           err.println("Failed to write PID file " + o.pidFile + ": " + e.getMessage());
           status[0] = 1;
@@ -133,6 +147,15 @@ public final class Main {
       // exiting anyway
     }
     return status[0];
+  }
+
+  /** Writes our PID; a new file gets mode 0600, as passt's open(O_CREAT | O_TRUNC, 0600). */
+  private static void writePidFile(Path p) throws IOException {
+    try (SeekableByteChannel ch = Files.newByteChannel(p,
+        EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+      ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)));
+    }
   }
 
   /** The lines passt prints once the socket is bound. */
@@ -183,12 +206,21 @@ public final class Main {
     report("ready");
   }
 
-  /** Tells the launcher our state ("foreground", "daemon", "ready"), when it asked to know. */
+  /** The launcher's status file, opened before we drop privileges: we may not reach it after. */
+  private static FileChannel statusFile;
+
+  /**
+   * Tells the launcher our state ("foreground", "ready"), when it asked to know; "daemon" only
+   * opens the file, before the privileges go.
+   */
   private static void report(String state) {
     String f = System.getenv(STATUS_FILE);
-    if (f == null || state.equals("daemon")) return;
+    if (f == null) return;
     try {
-      Files.writeString(Path.of(f), state);
+      if (statusFile == null) statusFile = FileChannel.open(Path.of(f), StandardOpenOption.WRITE);
+      if (state.equals("daemon")) return;
+      statusFile.write(ByteBuffer.wrap(state.getBytes(StandardCharsets.US_ASCII)), 0);
+      statusFile.close();
     } catch (IOException e) {
       // the launcher falls back to waiting for us
     }

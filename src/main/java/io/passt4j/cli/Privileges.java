@@ -52,7 +52,11 @@ public final class Privileges {
     }
   }
 
-  /** Resolves {@code UID[:GID]} or {@code LOGIN[:GROUP]} from /etc/passwd and /etc/group. */
+  /**
+   * Resolves {@code UID[:GID]} or {@code LOGIN[:GROUP]} from /etc/passwd and /etc/group; fails
+   * with passt's "Invalid --runas option: SPEC" (passt prints only what precedes the colon, as
+   * its parser cuts the string there; we print the whole value).
+   */
   public static Ids resolve(String spec) throws Failure {
     String user = spec;
     String group = null;
@@ -70,7 +74,7 @@ public final class Privileges {
       gid = pw != null ? Integer.parseInt(pw[3]) : uid;
     } else {
       String[] pw = find(passwd, 0, user);
-      if (pw == null) throw new Failure("Invalid user name in --runas: " + user);
+      if (pw == null) throw new Failure("Invalid --runas option: " + spec);
       uid = Integer.parseInt(pw[2]);
       gid = Integer.parseInt(pw[3]);
     }
@@ -79,7 +83,7 @@ public final class Privileges {
         gid = Integer.parseInt(group);
       } else {
         String[] gr = find(read("/etc/group"), 0, group);
-        if (gr == null) throw new Failure("Invalid group name in --runas: " + group);
+        if (gr == null) throw new Failure("Invalid --runas option: " + spec);
         gid = Integer.parseInt(gr[2]);
       }
     }
