@@ -39,8 +39,13 @@ public final class Frame {
    * reason and keeps the fields it got as far as.
    */
   public static Frame classify(ByteBuf buf) {
+    return classify(buf, new Ethernet(), new Ipv4(), new Ipv6());
+  }
+
+  /** As {@link #classify(ByteBuf)}, reusing the caller's header views (one thread only). */
+  public static Frame classify(ByteBuf buf, Ethernet eth, Ipv4 v4, Ipv6 v6) {
     Frame f = new Frame(buf);
-    f.doClassify(new Ethernet(), new Ipv4(), new Ipv6());
+    f.doClassify(eth, v4, v6);
     return f;
   }
 

@@ -16,7 +16,10 @@ import io.passt4j.impl.Counters;
 import io.passt4j.impl.Dispatcher;
 import io.passt4j.impl.Instance;
 import io.passt4j.impl.Logging;
+import io.passt4j.packet.Ethernet;
 import io.passt4j.packet.Frame;
+import io.passt4j.packet.Ipv4;
+import io.passt4j.packet.Ipv6;
 import io.passt4j.spi.Log;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -62,6 +65,11 @@ public final class EndpointVerticle extends VerticleBase {
   private PcapWriter pcap;
   private MessageConsumer<Frame> out;
   private boolean flushPending;
+  /** Event-bus address of each handler, by name, computed once. */
+  private final java.util.Map<String, String> handlerAddresses = new java.util.HashMap<>();
+  private final Ethernet eth = new Ethernet();
+  private final Ipv4 ipv4 = new Ipv4();
+  private final Ipv6 ipv6 = new Ipv6();
   private String boundPath;
 
   /**
@@ -224,7 +232,7 @@ public final class EndpointVerticle extends VerticleBase {
     counters.framesIn.increment();
     counters.bytesIn.add(buf.readableBytes());
     if (pcap != null) writePcap(buf);
-    Frame f = Frame.classify(buf);
+    Frame f = Frame.classify(buf, eth, ipv4, ipv6);
     if (f.malformed() != null) {
       drop(f, f.malformed());
       return;
@@ -235,7 +243,12 @@ public final class EndpointVerticle extends VerticleBase {
       drop(f, "no handler");
       return;
     }
-    vertx.eventBus().send(BusAddresses.handler(instance.id, handler), f, LOCAL);
+    String address = handlerAddresses.get(handler);
+    if (address == null) {
+      address = BusAddresses.handler(instance.id, handler);
+      handlerAddresses.put(handler, address);
+    }
+    vertx.eventBus().send(address, f, LOCAL);
   }
 
   private void drop(Frame f, String reason) {
