@@ -44,8 +44,12 @@ public interface HostSockets {
    *
    * @param bind local address to bind first, or null
    * @param bindInterface interface to bind to ({@code SO_BINDTODEVICE}), or null
+   * <p>The default implementation (for test doubles written before TCP existed) refuses.
+   *
    * @throws IOException when the socket cannot be created, bound or registered
    */
-  HostStreamSocket tcpConnect(InetSocketAddress remote, InetSocketAddress bind,
-      String bindInterface, TcpCallbacks callbacks) throws IOException;
+  default HostStreamSocket tcpConnect(InetSocketAddress remote, InetSocketAddress bind,
+      String bindInterface, TcpCallbacks callbacks) throws IOException {
+    throw new IOException("TCP sockets not supported by " + getClass().getName());
+  }
 }
