@@ -574,7 +574,7 @@ final class TcpHandler implements ProtocolHandler {
       int o = out.optionsOffset();
       b.setByte(o, Tcp.OPT_MSS);
       b.setByte(o + 1, 4);
-      b.setShort(o + 2, c.mss);
+      b.setShort(o + 2, ourMss(c.key.version()));
       if (optLen == 8) {
         b.setByte(o + 4, Tcp.OPT_NOP);
         b.setByte(o + 5, Tcp.OPT_WSCALE);
