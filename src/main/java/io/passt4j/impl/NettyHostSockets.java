@@ -9,12 +9,15 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.passt4j.impl.nat.LibC;
 import io.passt4j.spi.DatagramReceiver;
 import io.passt4j.spi.HostDatagramSocket;
 import io.passt4j.spi.HostSockets;
+import io.passt4j.spi.HostStreamSocket;
+import io.passt4j.spi.TcpCallbacks;
 import io.passt4j.spi.Log;
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -39,6 +42,7 @@ public final class NettyHostSockets implements HostSockets {
   private final Counters counters;
   private final Log log;
   private final Set<Sock> open = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final Set<NettyTcpSocket> openTcp = Collections.newSetFromMap(new IdentityHashMap<>());
 
   public NettyHostSockets(EventLoop loop, Counters counters, Log log) {
     this.loop = loop;
@@ -123,14 +127,54 @@ public final class NettyHostSockets implements HostSockets {
     return s;
   }
 
+  @Override
+  public HostStreamSocket tcpConnect(InetSocketAddress remote, InetSocketAddress bind,
+      String bindInterface, TcpCallbacks callbacks) throws IOException {
+    SocketProtocolFamily fam = remote.getAddress() instanceof Inet6Address
+        ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
+    EpollSocketChannel ch = new EpollSocketChannel(fam);
+    NettyTcpSocket[] self = new NettyTcpSocket[1];
+    NettyTcpSocket s = new NettyTcpSocket(ch, loop, remote, callbacks, counters, log,
+        () -> openTcp.remove(self[0]));
+    self[0] = s;
+    if (bindInterface != null) {
+      byte[] name = (bindInterface + "\0").getBytes(StandardCharsets.US_ASCII);
+      if (LibC.INSTANCE.setsockopt(ch.fd().intValue(), LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE,
+          name, name.length) != 0) {
+        ch.unsafe().closeForcibly();
+        throw new IOException("can't bind to interface " + bindInterface + ": " + LibC.lastError());
+      }
+    }
+    ch.pipeline().addLast(s);
+    ChannelFuture reg = loop.register(ch);
+    if (!reg.isDone() || !reg.isSuccess()) {
+      ch.unsafe().closeForcibly();
+      throw new IOException("can't register socket: "
+          + (reg.cause() != null ? reg.cause().getMessage() : "not on the event loop"));
+    }
+    if (bind != null) {
+      ChannelFuture b = ch.bind(bind);
+      if (!b.isDone() || !b.isSuccess()) {
+        ch.close();
+        Throwable c = b.cause();
+        throw new IOException("can't bind to " + bind + ": "
+            + (c != null ? c.getMessage() : "pending"));
+      }
+    }
+    openTcp.add(s);
+    s.connect();
+    return s;
+  }
+
   /** Closes every socket still open. */
   public void closeAll() {
     for (Sock s : open.toArray(new Sock[0])) s.close();
+    for (NettyTcpSocket s : openTcp.toArray(new NettyTcpSocket[0])) s.abort();
   }
 
   /** Number of sockets open. */
   public int openCount() {
-    return open.size();
+    return open.size() + openTcp.size();
   }
 
   private final class Sock extends SimpleChannelInboundHandler<DatagramPacket>

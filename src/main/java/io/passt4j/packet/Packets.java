@@ -78,4 +78,31 @@ public final class Packets {
         .setChecksum(len, Checksum.pseudoHeader6(b, L3 + 8, IpProtocol.ICMPV6.value(), len));
     b.writerIndex(ICMP6 + len);
   }
+
+  /** Offset of a TCP header over IPv4. */
+  public static final int TCP4 = Ethernet.SIZE + Ipv4.MIN_SIZE;
+  /** Offset of a TCP header over IPv6. */
+  public static final int TCP6 = Ethernet.SIZE + Ipv6.SIZE;
+
+  /**
+   * A TCP/IPv4 frame: the TCP segment of {@code tcpLen} bytes (header with checksum zero, then
+   * payload) already at {@link #TCP4}. Writes Ethernet and IP headers and the TCP checksum.
+   */
+  public static void tcp4(ByteBuf b, byte[] dstMac, byte[] srcMac, int src, int dst, int tcpLen) {
+    ethernet(b, dstMac, srcMac, EtherType.IPV4);
+    Ipv4 ip = new Ipv4().wrap(b, L3);
+    ip.set(0, 0, TTL, IpProtocol.TCP.value(), src, dst, tcpLen);
+    new Tcp().wrap(b, TCP4, tcpLen).setChecksum(ip.pseudoHeaderSum());
+    b.writerIndex(TCP4 + tcpLen);
+  }
+
+  /** A TCP/IPv6 frame: the segment of {@code tcpLen} bytes already at {@link #TCP6}. */
+  public static void tcp6(ByteBuf b, byte[] dstMac, byte[] srcMac, byte[] src, byte[] dst,
+      int tcpLen) {
+    ethernet(b, dstMac, srcMac, EtherType.IPV6);
+    new Ipv6().wrap(b, L3).set(0, tcpLen, IpProtocol.TCP.value(), TTL, src, dst);
+    new Tcp().wrap(b, TCP6, tcpLen)
+        .setChecksum(Checksum.pseudoHeader6(b, L3 + 8, IpProtocol.TCP.value(), tcpLen));
+    b.writerIndex(TCP6 + tcpLen);
+  }
 }

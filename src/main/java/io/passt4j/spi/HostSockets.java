@@ -33,4 +33,23 @@ public interface HostSockets {
    */
   HostDatagramSocket ping(int ipVersion, java.net.InetAddress bindAddress, int identifier,
       DatagramReceiver receiver) throws IOException;
+
+  /**
+   * A TCP connection to {@code remote}, started now on native epoll and registered on this
+   * handler's event loop; the outcome arrives through {@code callbacks} ({@link
+   * TcpCallbacks#connected} or {@link TcpCallbacks#failed}), never from within this call. The
+   * socket reads nothing until asked ({@link HostStreamSocket#read(int)}): see {@link
+   * HostStreamSocket} for backpressure, threading and ownership. The connect itself has no
+   * timeout of its own beyond the kernel's: the handler aborts it when it waited long enough.
+   *
+   * @param bind local address to bind first, or null
+   * @param bindInterface interface to bind to ({@code SO_BINDTODEVICE}), or null
+   * <p>The default implementation (for test doubles written before TCP existed) refuses.
+   *
+   * @throws IOException when the socket cannot be created, bound or registered
+   */
+  default HostStreamSocket tcpConnect(InetSocketAddress remote, InetSocketAddress bind,
+      String bindInterface, TcpCallbacks callbacks) throws IOException {
+    throw new IOException("TCP sockets not supported by " + getClass().getName());
+  }
 }

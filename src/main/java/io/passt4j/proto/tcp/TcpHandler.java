@@ -1,0 +1,734 @@
+package io.passt4j.proto.tcp;
+
+import io.netty.buffer.ByteBuf;
+import io.passt4j.PasstConfig;
+import io.passt4j.fwd.AddressMap;
+import io.passt4j.packet.Addresses;
+import io.passt4j.packet.Checksum;
+import io.passt4j.packet.Frame;
+import io.passt4j.packet.IpProtocol;
+import io.passt4j.packet.Ipv4;
+import io.passt4j.packet.Ipv6;
+import io.passt4j.packet.Packets;
+import io.passt4j.packet.Tcp;
+import io.passt4j.spi.HandlerContext;
+import io.passt4j.spi.HostStreamSocket;
+import io.passt4j.spi.ProtocolHandler;
+import io.passt4j.spi.TcpCallbacks;
+import io.vertx.core.Future;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/** The TCP handler: guest connections reflected onto host sockets (see package-info). */
+final class TcpHandler implements ProtocolHandler {
+
+  /**
+   * Timeouts and bounds.
+   *
+   * @param synMs handshake (host connect plus the guest's ACK of our SYN-ACK): passt's SYN_TIMEOUT
+   * @param ackMs retransmission timeout: passt's ACK_TIMEOUT
+   * @param finMs from the first FIN to the end of the connection: passt's FIN_TIMEOUT
+   * @param idleMs no segment either way: passt's ACT_TIMEOUT
+   * @param tickMs how often timers are checked
+   * @param maxConns connections at once
+   * @param guestQueueMax guest bytes per connection waiting for the host kernel to take them
+   * @param sendBufMax host bytes per connection sent to or waiting for the guest, not yet ACKed
+   */
+  record Limits(long synMs, long ackMs, long finMs, long idleMs, long tickMs, int maxConns,
+      int guestQueueMax, int sendBufMax) {
+    static final Limits DEFAULT =
+        new Limits(10_000, 2_000, 60_000, 7_200_000, 100, 8192, 1 << 20, 2 << 20);
+  }
+
+  /** Smallest MSS we send with (Linux's TCP_MIN_MSS); a smaller guest MSS option is raised. */
+  static final int MIN_MSS = 88;
+  /** MSS assumed when the guest's SYN has no MSS option (RFC 9293, 3.7.1). */
+  static final int DEFAULT_MSS = 536;
+  /** Our window scale: windows up to 8 MiB. */
+  static final int OUR_WSCALE = 7;
+  /** Retransmissions of the same data before the connection is reset. */
+  static final int MAX_RETRANS = 8;
+  /** Largest single read from a host socket. */
+  static final int READ_CHUNK = 128 << 10;
+
+  private final Limits limits;
+  private final Map<Key, Conn> conns = new HashMap<>();
+  private final Tcp tcp = new Tcp();
+  private final Tcp out = new Tcp();
+  private final Ipv4 ip4 = new Ipv4();
+  private final Ipv6 ip6 = new Ipv6();
+  private final byte[] addrBuf = new byte[Ipv6.ADDR_LEN];
+  private HandlerContext ctx;
+  private PasstConfig config;
+  private AddressMap map;
+  private Mac isnMac;
+  private long timer = -1;
+
+  /** A connection's key: the guest's end and the remote end as the guest addresses it. */
+  record Key(int version, InetAddress guestAddr, int guestPort, InetAddress remoteAddr,
+      int remotePort) {}
+
+  enum State { CONNECTING, SYN_RCVD, ESTABLISHED }
+
+  /** One connection. Sequence numbers are ints compared with {@link Tcp#seqLt}. */
+  final class Conn implements TcpCallbacks {
+    final Key key;
+    final byte[] guestIp;
+    final byte[] remoteIp;
+    HostStreamSocket sock;
+    State state = State.CONNECTING;
+    boolean closed;
+    // guest -> host
+    int irs;
+    /** Next guest byte expected: everything before it has been written to the host socket. */
+    int rcvNxt;
+    boolean guestFin;
+    // host -> guest
+    int iss;
+    int sndUna;
+    int sndNxt;
+    int sndMax;
+    /** Host bytes from sndUna on, sent or not yet: the bounded retransmit buffer. */
+    final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
+    int queued;
+    boolean readPending;
+    boolean hostEof;
+    boolean finSent;
+    boolean finAcked;
+    int guestWnd;
+    int guestWscale;
+    int ourWscale;
+    int mss;
+    int dupAcks;
+    int retrans;
+    // timers (ms since an arbitrary origin; 0 = off)
+    long synDeadline;
+    long rtoAt;
+    long finDeadline;
+    long lastActivity;
+
+    Conn(Key key) {
+      this.key = key;
+      this.guestIp = key.guestAddr().getAddress();
+      this.remoteIp = key.remoteAddr().getAddress();
+    }
+
+    int dataEnd() {
+      return sndUna + queued;
+    }
+
+    // ---- host socket events
+
+    @Override
+    public void connected(HostStreamSocket s) {
+      if (closed) return;
+      ctx.count("connected");
+      state = State.SYN_RCVD;
+      sndUna = iss;
+      sndNxt = iss + 1;
+      sndMax = sndNxt;
+      segment(this, Tcp.SYN | Tcp.ACK, iss, 0, true);
+      rtoAt = now() + limits.ackMs();
+    }
+
+    @Override
+    public void failed(HostStreamSocket s, ConnectFailure reason, String detail) {
+      if (closed) return;
+      ctx.count("connect " + reason.name().toLowerCase(java.util.Locale.ROOT));
+      if (ctx.log().isDebugEnabled()) ctx.log().debug("connect to " + s.remoteAddress() + ": " + detail);
+      rstAndForget(this, 0, irs + 1);
+    }
+
+    @Override
+    public void data(HostStreamSocket s, ByteBuf data) {
+      readPending = false;
+      if (closed) {
+        data.release();
+        return;
+      }
+      lastActivity = now();
+      queued += data.readableBytes();
+      queue.add(data);
+      pump(this);
+    }
+
+    @Override
+    public void writable(HostStreamSocket s) {
+      if (closed || state != State.ESTABLISHED) return;
+      // The kernel took queued guest bytes (and maybe the FIN): tell the guest.
+      ack(this);
+      maybeDone(this);
+    }
+
+    @Override
+    public void peerClosed(HostStreamSocket s) {
+      readPending = false;
+      if (closed) return;
+      hostEof = true;
+      if (finDeadline == 0) finDeadline = now() + limits.finMs();
+      pump(this);
+    }
+
+    @Override
+    public void reset(HostStreamSocket s, String reason) {
+      if (closed) return;
+      ctx.count("host reset");
+      rstAndForget(this, sndNxt, ackValue(this));
+    }
+  }
+
+  TcpHandler(Limits limits) {
+    this.limits = limits;
+  }
+
+  @Override
+  public Future<Void> start(HandlerContext context) {
+    ctx = context;
+    config = context.config();
+    map = new AddressMap(config);
+    try {
+      byte[] secret = new byte[32];
+      new SecureRandom().nextBytes(secret);
+      isnMac = Mac.getInstance("HmacSHA256");
+      isnMac.init(new SecretKeySpec(secret, "HmacSHA256"));
+    } catch (GeneralSecurityException e) {
+      return Future.failedFuture("TCP: no HmacSHA256 for initial sequence numbers: " + e);
+    }
+    timer = ctx.vertx().setPeriodic(limits.tickMs(), id -> tick(now()));
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> stop() {
+    if (timer >= 0) ctx.vertx().cancelTimer(timer);
+    for (Conn c : new ArrayList<>(conns.values())) forget(c, true);
+    return Future.succeededFuture();
+  }
+
+  /** Connections in the table, for tests. */
+  int size() {
+    return conns.size();
+  }
+
+  // ---- from the guest
+
+  @Override
+  public void handleFrame(Frame f) {
+    try {
+      segmentFromGuest(f);
+    } finally {
+      f.release();
+    }
+  }
+
+  private void segmentFromGuest(Frame f) {
+    ByteBuf b = f.buf();
+    int len = f.l4Length();
+    tcp.wrap(b, f.l4Offset(), len);
+    if (f.l4Offset() < 0 || !tcp.isValid(len)) {
+      ctx.drop("bad TCP header");
+      return;
+    }
+    InetAddress src;
+    InetAddress dst;
+    if (f.ipVersion() == 4) {
+      ip4.wrap(b, f.l3Offset());
+      if (!tcp.isChecksumValid(Checksum.pseudoHeader4(ip4.source(), ip4.destination(),
+          IpProtocol.TCP.value(), len))) {
+        ctx.drop("bad TCP checksum");
+        return;
+      }
+      int s = ip4.source();
+      int d = ip4.destination();
+      if (s == 0 || (s >>> 28) == 0xe || s == -1 || (d >>> 28) == 0xe || d == -1 || d == 0
+          || (d >>> 24) == 127) {
+        ctx.drop("bad TCP address");
+        return;
+      }
+      src = Addresses.fromInt(s);
+      dst = Addresses.fromInt(d);
+    } else if (f.ipVersion() == 6) {
+      ip6.wrap(b, f.l3Offset());
+      if (!tcp.isChecksumValid(Checksum.pseudoHeader6(b, ip6.sourceOffset(),
+          IpProtocol.TCP.value(), len))) {
+        ctx.drop("bad TCP checksum");
+        return;
+      }
+      ip6.getSource(addrBuf);
+      src = Addresses.v6(addrBuf);
+      ip6.getDestination(addrBuf);
+      dst = Addresses.v6(addrBuf);
+      if (src.isAnyLocalAddress() || src.isMulticastAddress() || dst.isMulticastAddress()
+          || dst.isAnyLocalAddress() || dst.isLoopbackAddress()) {
+        ctx.drop("bad TCP address");
+        return;
+      }
+    } else {
+      ctx.drop("not IP");
+      return;
+    }
+    int flags = tcp.flags();
+    boolean syn = (flags & Tcp.SYN) != 0;
+    boolean rst = (flags & Tcp.RST) != 0;
+    boolean fin = (flags & Tcp.FIN) != 0;
+    boolean ackf = (flags & Tcp.ACK) != 0;
+    if ((syn && (fin || rst)) || (!syn && !rst && !ackf)) {
+      ctx.drop("nonsense TCP flags");
+      return;
+    }
+    if (!tcp.parseOptions()) {
+      ctx.drop("bad TCP options");
+      return;
+    }
+    if (tcp.sourcePort() == 0 || tcp.destinationPort() == 0) {
+      ctx.drop("TCP port 0");
+      return;
+    }
+    int v = f.ipVersion();
+    Key key = new Key(v, src, tcp.sourcePort(), dst, tcp.destinationPort());
+    Conn c = conns.get(key);
+    if (syn && !ackf) {
+      if (v == 4) ctx.guest().sawAddr4((Inet4Address) src);
+      else ctx.guest().sawAddr6((Inet6Address) src);
+      syn(key, c);
+      return;
+    }
+    if (c == null) {
+      ctx.count("segment without connection");
+      if (!rst) {
+        // RFC 9293 3.10.7.1: answer with a reset, so a stale guest socket gives up at once.
+        int seqOut = ackf ? tcp.ackNumber() : 0;
+        int ackOut = tcp.seq() + tcp.payloadLength() + (syn ? 1 : 0) + (fin ? 1 : 0);
+        Conn tmp = new Conn(key);
+        segment(tmp, ackf ? Tcp.RST : Tcp.RST | Tcp.ACK, seqOut, ackOut, 0, false);
+      }
+      return;
+    }
+    c.lastActivity = now();
+    if (rst) {
+      guestReset(c);
+      return;
+    }
+    if (syn) {
+      ctx.drop("SYN-ACK from guest");
+      return;
+    }
+    switch (c.state) {
+      case CONNECTING -> ctx.drop("segment before handshake");
+      case SYN_RCVD -> {
+        if (tcp.ackNumber() != c.iss + 1) {
+          ctx.drop("bad ACK in handshake");
+          return;
+        }
+        c.state = State.ESTABLISHED;
+        c.sndUna = c.iss + 1;
+        c.synDeadline = 0;
+        c.rtoAt = 0;
+        c.retrans = 0;
+        c.guestWnd = tcp.window() << c.guestWscale;
+        established(c, b, fin);
+      }
+      case ESTABLISHED -> established(c, b, fin);
+    }
+  }
+
+  /** A guest SYN: a new connection, or a repeat of the one in progress. */
+  private void syn(Key key, Conn c) {
+    int seq = tcp.seq();
+    if (c != null) {
+      if (c.irs == seq) {
+        ctx.count("SYN repeated");
+        if (c.state == State.SYN_RCVD) segment(c, Tcp.SYN | Tcp.ACK, c.iss, 0, true);
+        return;
+      }
+      // A new connection on the same 4-tuple: the guest forgot the old one.
+      forget(c, true);
+    }
+    if (conns.size() >= limits.maxConns()) {
+      ctx.count("connection table full");
+      segment(new Conn(key), Tcp.RST | Tcp.ACK, 0, seq + 1, 0, false);
+      return;
+    }
+    InetAddress to = map.toHost(key.remoteAddr(), key.remotePort(), false);
+    if (to instanceof Inet6Address a && Addresses.isLinkLocal(a.getAddress())) {
+      ctx.drop("link-local TCP destination");
+      return;
+    }
+    c = new Conn(key);
+    c.irs = seq;
+    c.rcvNxt = seq + 1;
+    int guestMss = tcp.mss() < 0 ? DEFAULT_MSS : Math.max(MIN_MSS, tcp.mss());
+    c.mss = Math.max(MIN_MSS, Math.min(guestMss, ourMss(key.version())));
+    if (tcp.wscale() >= 0) {
+      c.guestWscale = Math.min(Tcp.MAX_WSCALE, tcp.wscale());
+      c.ourWscale = OUR_WSCALE;
+    }
+    c.guestWnd = tcp.window();
+    c.iss = isn(key);
+    long t = now();
+    c.lastActivity = t;
+    c.synDeadline = t + limits.synMs();
+    InetSocketAddress bind = null;
+    String iface = null;
+    if (!to.isLoopbackAddress()) {
+      InetAddress o = key.version() == 6 ? config.outbound6 : config.outbound4;
+      if (o != null) bind = new InetSocketAddress(o, 0);
+      iface = key.version() == 6 ? config.outboundIf6 : config.outboundIf4;
+    }
+    try {
+      c.sock = ctx.sockets().tcpConnect(new InetSocketAddress(to, key.remotePort()), bind, iface, c);
+    } catch (IOException e) {
+      ctx.count("host socket failed");
+      ctx.log().debug("can't open TCP socket: " + e.getMessage());
+      segment(c, Tcp.RST | Tcp.ACK, 0, c.rcvNxt, 0, false);
+      return;
+    }
+    conns.put(key, c);
+    ctx.count("connections opened");
+  }
+
+  /** The MSS we announce: the MTU less IP and TCP headers. */
+  private int ourMss(int version) {
+    int mtu = config.mtu > 0 ? config.mtu : PasstConfig.DEFAULT_MTU;
+    return Math.min(0xffff, mtu - (version == 6 ? 60 : 40));
+  }
+
+  /** A segment of an established connection: ACK, data, FIN. */
+  private void established(Conn c, ByteBuf b, boolean fin) {
+    ackFromGuest(c);
+    if (c.closed) return;
+    int seq = tcp.seq();
+    int len = tcp.payloadLength();
+    boolean needAck = false;
+    if (len > 0 || fin) {
+      if (Tcp.seqLt(c.rcvNxt, seq)) {
+        // A hole before this segment: drop it, the guest retransmits; a duplicate ACK says so.
+        ctx.count("out of order segment");
+        ack(c);
+        return;
+      }
+      int skip = c.rcvNxt - seq;
+      if (skip < len) {
+        int n = len - skip;
+        if (c.guestFin) {
+          ctx.drop("data after FIN");
+          return;
+        }
+        if (c.sock.pendingWriteBytes() + n > limits.guestQueueMax()) {
+          ctx.count("segment beyond window");
+          ack(c);
+          return;
+        }
+        c.sock.write(b.retainedSlice(tcp.payloadOffset() + skip, n));
+        c.rcvNxt += n;
+      } else if (len > 0) {
+        ctx.count("duplicate segment");
+      }
+      if (fin && seq + len == c.rcvNxt && !c.guestFin) {
+        c.guestFin = true;
+        if (c.finDeadline == 0) c.finDeadline = now() + limits.finMs();
+        c.sock.shutdownOutput();
+      }
+      needAck = true;
+    }
+    if (needAck) ack(c);
+    pump(c);
+    maybeDone(c);
+  }
+
+  /** The ACK number and window of a guest segment. */
+  private void ackFromGuest(Conn c) {
+    int ack = tcp.ackNumber();
+    int wnd = tcp.window() << c.guestWscale;
+    if (Tcp.seqLt(c.sndMax, ack)) {
+      ctx.drop("ACK of unsent data");
+      return;
+    }
+    if (Tcp.seqLt(c.sndUna, ack)) {
+      int n = ack - c.sndUna;
+      int data = Math.min(n, c.queued);
+      release(c, data);
+      c.sndUna = ack;
+      if (Tcp.seqLt(c.sndNxt, ack)) c.sndNxt = ack;
+      if (c.finSent && ack == c.sndMax) c.finAcked = true;
+      c.dupAcks = 0;
+      c.retrans = 0;
+      c.rtoAt = c.sndNxt != c.sndUna ? now() + limits.ackMs() : 0;
+    } else if (ack == c.sndUna && tcp.payloadLength() == 0 && !tcp.has(Tcp.FIN)
+        && c.sndMax != c.sndUna && wnd == c.guestWnd) {
+      if (++c.dupAcks == 3) {
+        ctx.count("fast retransmit");
+        retransmit(c);
+      }
+    }
+    c.guestWnd = wnd;
+  }
+
+  /** Drops {@code n} acknowledged bytes from the head of the retransmit buffer. */
+  private static void release(Conn c, int n) {
+    c.queued -= n;
+    while (n > 0) {
+      ByteBuf h = c.queue.peek();
+      int k = Math.min(n, h.readableBytes());
+      h.skipBytes(k);
+      n -= k;
+      if (!h.isReadable()) c.queue.poll().release();
+    }
+  }
+
+  /** Go back to the oldest unacknowledged byte and send again what the window allows. */
+  private void retransmit(Conn c) {
+    c.sndNxt = c.sndUna;
+    if (c.finSent && !c.finAcked) c.finSent = false;
+    c.dupAcks = 0;
+    pump(c);
+  }
+
+  private void guestReset(Conn c) {
+    int seq = tcp.seq();
+    int wnd = Math.max(1, window(c) << c.ourWscale);
+    if (c.state == State.ESTABLISHED
+        && (Tcp.seqLt(seq, c.rcvNxt - (int) c.sock.pendingWriteBytes()) || !Tcp.seqLt(seq, c.rcvNxt + wnd))) {
+      ctx.drop("RST outside the window");
+      return;
+    }
+    ctx.count("guest reset");
+    forget(c, true);
+  }
+
+  // ---- to the guest
+
+  /** Sends what the guest's window allows, the FIN after the data, and reads what fits. */
+  private void pump(Conn c) {
+    if (c.closed || c.state != State.ESTABLISHED) return;
+    int end = c.dataEnd();
+    int edge = c.sndUna + c.guestWnd;
+    while (Tcp.seqLt(c.sndNxt, end) && Tcp.seqLt(c.sndNxt, edge)) {
+      int n = Math.min(c.mss, Math.min(end - c.sndNxt, edge - c.sndNxt));
+      segment(c, Tcp.ACK | (c.sndNxt + n == end ? Tcp.PSH : 0), c.sndNxt, n, false);
+      c.sndNxt += n;
+      if (Tcp.seqLt(c.sndMax, c.sndNxt)) c.sndMax = c.sndNxt;
+      if (c.rtoAt == 0) c.rtoAt = now() + limits.ackMs();
+    }
+    if (c.hostEof && !c.finSent && c.sndNxt == end) {
+      segment(c, Tcp.FIN | Tcp.ACK, c.sndNxt, 0, false);
+      c.finSent = true;
+      c.sndNxt++;
+      if (Tcp.seqLt(c.sndMax, c.sndNxt)) c.sndMax = c.sndNxt;
+      if (c.rtoAt == 0) c.rtoAt = now() + limits.ackMs();
+    }
+    int room = Math.min(c.guestWnd, limits.sendBufMax()) - c.queued;
+    if (!c.hostEof && !c.readPending && room > 0) {
+      c.readPending = true;
+      c.sock.read(Math.min(room, READ_CHUNK));
+    }
+  }
+
+  /** The ACK number we send: guest bytes the kernel took, and the FIN once it reached it. */
+  private static int ackValue(Conn c) {
+    if (c.sock == null) return c.rcvNxt;
+    return c.rcvNxt - (int) c.sock.pendingWriteBytes()
+        + (c.guestFin && c.sock.isOutputShutdown() ? 1 : 0);
+  }
+
+  /** Our receive window, unscaled: what the bounded queue towards the host can still take. */
+  private int window(Conn c) {
+    long free = limits.guestQueueMax() - (c.sock == null ? 0 : c.sock.pendingWriteBytes());
+    return (int) Math.min(0xffff, Math.max(0, free) >> c.ourWscale);
+  }
+
+  private void ack(Conn c) {
+    segment(c, Tcp.ACK, c.sndNxt, 0, false);
+  }
+
+  /** A segment of the connection at {@code seq}, carrying {@code len} bytes from the buffer. */
+  private void segment(Conn c, int flags, int seq, int len, boolean synOptions) {
+    segment(c, flags, seq, ackValue(c), len, synOptions);
+  }
+
+  private void segment(Conn c, int flags, int seq, int ack, int len, boolean synOptions) {
+    boolean v4 = c.key.version() == 4;
+    int l4 = v4 ? Packets.TCP4 : Packets.TCP6;
+    int optLen = synOptions ? (c.ourWscale > 0 || c.guestWscale > 0 ? 8 : 4) : 0;
+    int hl = Tcp.MIN_SIZE + optLen;
+    ByteBuf b = ctx.allocate(l4 + hl + len);
+    int win = (flags & Tcp.RST) != 0 ? 0 : synOptions ? Math.min(0xffff, window(c)
+        << c.ourWscale) : window(c);
+    out.wrap(b, l4, hl + len).set(c.key.remotePort(), c.key.guestPort(), seq, ack, hl, flags,
+        win);
+    if (synOptions) {
+      int o = out.optionsOffset();
+      b.setByte(o, Tcp.OPT_MSS);
+      b.setByte(o + 1, 4);
+      b.setShort(o + 2, ourMss(c.key.version()));
+      if (optLen == 8) {
+        b.setByte(o + 4, Tcp.OPT_NOP);
+        b.setByte(o + 5, Tcp.OPT_WSCALE);
+        b.setByte(o + 6, 3);
+        b.setByte(o + 7, c.ourWscale);
+      }
+    }
+    if (len > 0) copyOut(c, seq - c.sndUna, b, l4 + hl, len);
+    byte[] mac = ctx.guest().mac();
+    if (v4) {
+      Packets.tcp4(b, mac, config.ourMac, toInt(c.remoteIp), toInt(c.guestIp), hl + len);
+    } else {
+      Packets.tcp6(b, mac, config.ourMac, c.remoteIp, c.guestIp, hl + len);
+    }
+    ctx.sendToGuest(b);
+  }
+
+  /** Copies {@code len} bytes at {@code offset} into the retransmit buffer to {@code dst}. */
+  private static void copyOut(Conn c, int offset, ByteBuf dst, int at, int len) {
+    for (ByteBuf h : c.queue) {
+      int r = h.readableBytes();
+      if (offset >= r) {
+        offset -= r;
+        continue;
+      }
+      int k = Math.min(len, r - offset);
+      dst.setBytes(at, h, h.readerIndex() + offset, k);
+      at += k;
+      len -= k;
+      offset = 0;
+      if (len == 0) return;
+    }
+    throw new IllegalStateException("retransmit buffer shorter than the segment");
+  }
+
+  private static int toInt(byte[] a) {
+    return ByteBuffer.wrap(a).getInt();
+  }
+
+  // ---- end of a connection
+
+  /** Closes the connection when both FINs went through and ours was acknowledged. */
+  private void maybeDone(Conn c) {
+    if (!c.closed && c.finAcked && c.guestFin && c.sock.isOutputShutdown()) {
+      ctx.count("connections closed");
+      forget(c, false);
+    }
+  }
+
+  private void rstAndForget(Conn c, int seq, int ack) {
+    segment(c, Tcp.RST | Tcp.ACK, seq, ack, 0, false);
+    forget(c, true);
+  }
+
+  /** Removes the connection, closing (or with {@code abort}, resetting) its host socket. */
+  private void forget(Conn c, boolean abort) {
+    if (c.closed) return;
+    c.closed = true;
+    conns.remove(c.key, c);
+    if (c.sock != null) {
+      if (abort) c.sock.abort();
+      else c.sock.close();
+    }
+    for (ByteBuf b : c.queue) b.release();
+    c.queue.clear();
+    c.queued = 0;
+  }
+
+  // ---- timers
+
+  /** Handshake, retransmission, window probe, FIN and idle timeouts. */
+  void tick(long t) {
+    for (Conn c : new ArrayList<>(conns.values())) {
+      if (c.closed) continue;
+      if (c.state != State.ESTABLISHED) {
+        if (t >= c.synDeadline) {
+          ctx.count("handshake timeout");
+          if (c.state == State.CONNECTING) rstAndForget(c, 0, c.irs + 1);
+          else rstAndForget(c, c.iss + 1, c.rcvNxt);
+        } else if (c.state == State.SYN_RCVD && c.rtoAt != 0 && t >= c.rtoAt) {
+          ctx.count("retransmission");
+          segment(c, Tcp.SYN | Tcp.ACK, c.iss, 0, true);
+          c.rtoAt = t + limits.ackMs();
+        }
+        continue;
+      }
+      if (c.finDeadline != 0 && t >= c.finDeadline) {
+        ctx.count("FIN timeout");
+        rstAndForget(c, c.sndNxt, ackValue(c));
+        continue;
+      }
+      if (t - c.lastActivity >= limits.idleMs()) {
+        ctx.count("idle timeout");
+        rstAndForget(c, c.sndNxt, ackValue(c));
+        continue;
+      }
+      if (c.rtoAt != 0 && t >= c.rtoAt) {
+        if (c.sndMax != c.sndUna) {
+          if (++c.retrans > MAX_RETRANS) {
+            ctx.count("too many retransmissions");
+            rstAndForget(c, c.sndNxt, ackValue(c));
+            continue;
+          }
+          ctx.count("retransmission");
+          c.rtoAt = t + limits.ackMs();
+          if (c.guestWnd == 0) {
+            // Zero window: probe with an ACK the guest answers with its current window.
+            segment(c, Tcp.ACK, c.sndUna - 1, 0, false);
+          } else {
+            retransmit(c);
+          }
+        } else if (c.guestWnd == 0) {
+          ctx.count("window probe");
+          segment(c, Tcp.ACK, c.sndNxt - 1, 0, false);
+          c.rtoAt = t + limits.ackMs();
+        } else {
+          c.rtoAt = 0;
+        }
+      } else if (c.rtoAt == 0 && c.guestWnd == 0) {
+        c.rtoAt = t + limits.ackMs();
+      }
+    }
+  }
+
+  // ---- initial sequence numbers
+
+  /**
+   * RFC 6528: a keyed hash of the connection's addresses and ports plus a clock ticking every 4
+   * microseconds.
+   */
+  private int isn(Key k) {
+    isnMac.update(k.guestAddr().getAddress());
+    isnMac.update(k.remoteAddr().getAddress());
+    isnMac.update(new byte[] {(byte) (k.guestPort() >> 8), (byte) k.guestPort(),
+        (byte) (k.remotePort() >> 8), (byte) k.remotePort()});
+    byte[] h = isnMac.doFinal();
+    int f = ByteBuffer.wrap(h).getInt();
+    return f + (int) (System.nanoTime() / 4000);
+  }
+
+  private static long now() {
+    return System.nanoTime() / 1_000_000;
+  }
+
+  static InetAddress any(int version) {
+    try {
+      return InetAddress.getByAddress(new byte[version == 6 ? 16 : 4]);
+    } catch (UnknownHostException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** For tests: the connections' keys. */
+  List<Key> keys() {
+    return new ArrayList<>(conns.keySet());
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * TCP: connections the guest opens are reflected onto host TCP sockets, one each, with no TCP
+ * stack of our own in between: what the guest is acknowledged is what the host kernel took, and
+ * what the guest is sent is what its window allows.
+ *
+ * <h2>Theory of operation</h2>
+ *
+ * <p><b>Opening.</b> A guest SYN (checksum verified, flags sane, options well formed) opens a
+ * non-blocking host socket ({@link io.passt4j.spi.HostSockets#tcpConnect}) to the destination as
+ * {@link io.passt4j.fwd.AddressMap#toHost} maps it (the gateway or {@code --map-host-loopback}
+ * address to the host's loopback unless {@code --no-map-gw}; {@code --map-guest-addr}), bound to
+ * {@code -o} and {@code --outbound-if4/6} unless the destination is loopback. When the connect
+ * completes the guest gets the SYN-ACK: our initial sequence number per RFC 6528 (HMAC-SHA256 of
+ * the addresses and ports under a per-instance random key, plus a 4-microsecond clock), our MSS
+ * (the MTU less 40 or 60 bytes) and, when the guest offered window scaling, ours (7). A refused,
+ * unreachable or timed-out connect answers RST. The guest's MSS option is raised to at least
+ * {@link io.passt4j.proto.tcp.TcpHandler#MIN_MSS} (Debian's passt divides by zero on an MSS
+ * below 4). Segments of a connection whose connect is still pending are dropped (a repeated SYN
+ * is ignored, a RST ends it), so a SYN followed in the same batch by another segment of the flow
+ * cannot wedge it (Debian's passt hangs there).
+ *
+ * <p><b>Guest to host.</b> In-order data is written to the host socket as a slice of the guest's
+ * frame; the ACK number we send is the next expected byte less what waits in the socket's output
+ * queue, so the guest is never acknowledged for bytes that could still be lost. A segment beyond
+ * the next expected byte is dropped and answered with a duplicate ACK (the guest retransmits); a
+ * duplicate is re-acknowledged and only its new part, if any, written. Our window is what the
+ * output queue can still take of its bound, {@link
+ * io.passt4j.proto.tcp.TcpHandler.Limits#guestQueueMax} (1 MiB). A guest FIN becomes {@code
+ * shutdown(SHUT_WR)} once the queue is empty, and only then is the FIN acknowledged.
+ *
+ * <p><b>Host to guest.</b> Nothing is read from a host socket unless the guest's window (and the
+ * bound {@link io.passt4j.proto.tcp.TcpHandler.Limits#sendBufMax}, 2 MiB) has room, so the host
+ * peer sees the guest's real window through the kernel's. Bytes read are kept, in the buffers
+ * the socket read them into, until the guest acknowledges them; they go out in segments of at
+ * most the negotiated MSS within the guest's window, and again after {@link
+ * io.passt4j.proto.tcp.TcpHandler.Limits#ackMs} (passt's 2 s) without progress or on the third
+ * duplicate ACK (go-back-N from the oldest unacknowledged byte, as passt does). A zero window is
+ * probed every {@code ackMs}. After {@link io.passt4j.proto.tcp.TcpHandler#MAX_RETRANS}
+ * retransmissions without progress the connection is reset. The host's EOF becomes our FIN after
+ * the last byte.
+ *
+ * <p><b>Memory bound per connection:</b> at most {@code guestQueueMax} payload bytes towards the
+ * host (held as retained slices of guest frames), at most {@code sendBufMax} bytes towards the
+ * guest, and, only after the host peer closed, what the kernel's receive buffer held at that
+ * moment (the transport drains it at RDHUP; see {@link io.passt4j.spi.HostStreamSocket}).
+ *
+ * <p><b>Closing and timeouts.</b> Half-close either way; the connection is forgotten (socket
+ * closed) once both FINs went through and ours is acknowledged. A guest RST within the window
+ * resets the host socket ({@code SO_LINGER} 0); a host reset or error sends RST to the guest.
+ * passt's timeouts: handshake 10 s, FIN 60 s from the first FIN, idle 2 h; each resets both
+ * sides. Segments for no connection are answered with RST (RFC 9293 3.10.7.1).
+ *
+ * <p><b>Limits.</b> At most {@link io.passt4j.proto.tcp.TcpHandler.Limits#maxConns} (8192)
+ * connections; a SYN beyond that is answered with RST. Bad checksums, SYN with FIN or RST,
+ * segments with neither SYN, RST nor ACK, malformed option lists, port 0 and unusable addresses
+ * are dropped and counted.
+ *
+ * <p><b>Not done yet.</b> Inbound forwarding ({@code -t}: refused at the command line); pasta's
+ * loopback splice; ICMP errors instead of RST for unreachable destinations; SACK, timestamps and
+ * RTT-based timers (fixed 2 s); reflecting {@code TCP_INFO} windows; link-local IPv6 destinations
+ * other than the mapped gateway.
+ */
+package io.passt4j.proto.tcp;
