@@ -256,7 +256,14 @@ class LauncherIT {
    */
   private String probe(String daemon, int staleOwner) throws Exception {
     Launched l = sandboxed(String.join("\n",
+        // A private /tmp hides a checkout that lives under /tmp (CI may clone there): keep the
+        // launcher reachable by binding the checkout back in place over the new tmpfs.
+        "root=$(cd \"$(dirname \"$PASST\")/..\" && pwd)",
+        "keep=$(mktemp -d /run/passt4j-it.XXXXXX)",
+        "mount --bind \"$root\" \"$keep\"",
         "mount -t tmpfs tmpfs /tmp",
+        "case \"$root\" in /tmp/*) mkdir -p \"$root\" && mount --bind \"$keep\" \"$root\" ;; esac",
+        "umount \"$keep\"; rmdir \"$keep\"",
         "/usr/bin/python3 -c '",
         "import os, socket, time",
         "s = socket.socket(socket.AF_UNIX); s.bind(\"/tmp/passt_1.socket\"); s.close()",
