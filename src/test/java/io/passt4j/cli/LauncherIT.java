@@ -163,6 +163,30 @@ class LauncherIT {
   }
 
   /**
+   * Without privileges: as a mapped unprivileged user (uid and gid 1000 in a user namespace of
+   * their own, DESIGN.md §3.8) the daemon starts, keeps its user (nothing to drop), serves the
+   * guest and exits when the one-off client leaves.
+   */
+  @Test
+  void unprivilegedUser() throws Exception {
+    Path sock = dir.resolve("sock");
+    Launched l = sandboxed("chmod 1777 \"$DIR\"\n"
+        + "exec unshare --user --map-user=1000 --map-group=1000 -- sh -c "
+        + "'[ \"$(id -u)\" = 1000 ] || { echo \"not uid 1000: $(id)\" >&2; exit 9; }; "
+        + "exec \"$PASST\" -f -1 -s \"$DIR/sock\"'\n");
+    awaitSocket(l, sock);
+    try (SocketChannel ch = connect(sock)) {
+      assertArpReply(exchange(Channels.newInputStream(ch), Channels.newOutputStream(ch), ch));
+    }
+    int rc = l.waitFor(EXIT);
+    String err = l.stderr();
+    assertThat(rc).as("launcher exit status; stderr:\n%s", err).isZero();
+    assertThat(err).doesNotContain("Changing to nobody")
+        .contains("UNIX domain socket bound at " + sock)
+        .contains("Client closed connection, exiting");
+  }
+
+  /**
    * {@code -F 3}: the daemon serves a socket it inherited (one end of a socketpair made by a
    * small relay between our pipes and the other end), and exits when the other end closes (passt:
    * {@code --fd} implies {@code --one-off}). Descriptor 3 on purpose: the launcher must not use it.
