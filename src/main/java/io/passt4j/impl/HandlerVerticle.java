@@ -49,7 +49,8 @@ public final class HandlerVerticle extends VerticleBase {
     toGuest = BusAddresses.toGuest(instance.id);
     consumer = vertx.eventBus().localConsumer(BusAddresses.handler(instance.id, plugin.name()));
     consumer.handler(m -> onFrame(m.body()));
-    return handler.start(new Context()).compose(v -> consumer.completion());
+    return handler.start(new Context()).compose(v -> consumer.completion())
+        .onSuccess(v -> instance.liveHandlers.add(plugin.name()));
   }
 
   private void onFrame(Frame f) {
@@ -67,6 +68,7 @@ public final class HandlerVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    instance.liveHandlers.remove(plugin.name());
     Future<Void> f = handler.stop();
     return f.eventually(() -> {
       sockets.closeAll();
@@ -104,6 +106,11 @@ public final class HandlerVerticle extends VerticleBase {
 
     @Override
     public void sendToGuest(ByteBuf frame) {
+      if (!instance.endpointLive) {
+        counters.drop("endpoint stopped");
+        frame.release();
+        return;
+      }
       counters.framesOut.increment();
       counters.bytesOut.add(frame.readableBytes());
       HandlerVerticle.this.vertx.eventBus().send(toGuest, Frame.wrap(frame), LOCAL);

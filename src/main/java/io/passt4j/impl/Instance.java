@@ -13,6 +13,13 @@ public final class Instance {
   public final String id;
   public final PasstConfig config;
   public final GuestStateImpl guest;
+  /**
+   * Whether the endpoint takes frames for the guest: false before it started and from the moment
+   * it stops, so a handler's late frame is released instead of being sent to nobody.
+   */
+  public volatile boolean endpointLive;
+  /** Handlers that take frames: a frame for one that stopped is dropped and released. */
+  public final java.util.Set<String> liveHandlers = ConcurrentHashMap.newKeySet();
   /** Counters by component: "endpoint" and each handler's name. */
   public final Map<String, Counters> counters = new ConcurrentHashMap<>();
 

@@ -106,7 +106,7 @@ public final class EndpointVerticle extends VerticleBase {
       ChannelFuture reg = loop.register(ch);
       if (!reg.isSuccess()) return Future.failedFuture("--fd " + c.fd + ": " + reg.cause());
       attach(ch);
-      return out.completion();
+      return out.completion().onSuccess(v -> instance.endpointLive = true);
     }
     String path = c.socketPath != null ? prepare(c.socketPath) : probe();
     if (path == null) {
@@ -131,7 +131,7 @@ public final class EndpointVerticle extends VerticleBase {
     server = srv;
     boundPath = path;
     new File(path).deleteOnExit();
-    return out.completion();
+    return out.completion().onSuccess(v -> instance.endpointLive = true);
   }
 
   /** An explicit path: reuse it if a stale socket is there, refuse if someone listens. */
@@ -243,6 +243,10 @@ public final class EndpointVerticle extends VerticleBase {
       drop(f, "no handler");
       return;
     }
+    if (!instance.liveHandlers.contains(handler)) {
+      drop(f, "handler stopped");
+      return;
+    }
     String address = handlerAddresses.get(handler);
     if (address == null) {
       address = BusAddresses.handler(instance.id, handler);
@@ -309,6 +313,7 @@ public final class EndpointVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    instance.endpointLive = false;
     if (client != null) client.close();
     if (server != null) server.close();
     if (boundPath != null) new File(boundPath).delete();

@@ -60,6 +60,7 @@ public final class HandlerHarness {
       onFrame.accept(b);
     });
     consumer.completion().await(10, TimeUnit.SECONDS);
+    instance.endpointLive = true; // this consumer stands in for the endpoint
     verticle = new HandlerVerticle(instance, plugin);
     deployment = vertx.deployVerticle(verticle).await(10, TimeUnit.SECONDS);
   }
