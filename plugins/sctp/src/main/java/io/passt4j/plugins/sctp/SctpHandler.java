@@ -13,12 +13,12 @@ import io.vertx.core.Future;
  */
 final class SctpHandler implements ProtocolHandler {
 
-  /** The log line, once, when the kernel has no SCTP. */
+  /** The log line, once, when the kernel has no SCTP (the log adds the "SCTP: " prefix). */
   static final String NO_KERNEL_SCTP =
-      "SCTP: not supported by the host kernel, answering ICMP unreachable";
+      "not supported by the host kernel, answering ICMP unreachable";
   /** The log line, once, when it has SCTP but the association mapping is not built. */
   static final String NO_MAPPING =
-      "SCTP: host associations are not built yet (prototype), answering ICMP unreachable";
+      "host associations are not built yet (prototype), answering ICMP unreachable";
 
   private final Sctp sctp = new Sctp();
   private HandlerContext ctx;
