@@ -13,6 +13,7 @@
 #              default: "/usr/bin/passt -f -e -1 -u $FWD_PORT"
 #              (our Java daemon is substituted by changing just this)
 #   ECHO_PORT  (10007)   FWD_PORT (7000)   GUEST_APPEND  extra KEY=VAL for the guest
+#   GUEST_SCRIPT  guest script for run-guest.sh --script (default guest-basic.sh)
 # Exit status: number of failed guest checks (0 = all passed), or run-guest's
 # status if the guest did not complete, or 2 on setup errors.
 set -euo pipefail
@@ -95,6 +96,7 @@ echo "demo: daemon '$DAEMON' up (pid $DPID), socket $SOCK" >&2
 T_BOOT=$(date +%s.%N)
 RC=0
 "$HERE/run-guest.sh" --socket "$SOCK" --timeout "$TIMEOUT" --log "$W/console.log" \
+    ${GUEST_SCRIPT:+--script "$GUEST_SCRIPT"} \
     --append "ECHO_PORT=$ECHO_PORT FWD_PORT=$FWD_PORT GW6=2001:db8::1 TCP_ECHO=1 ${GUEST_APPEND:-}" \
     >/dev/null || RC=$?
 T_END=$(date +%s.%N)

@@ -21,6 +21,9 @@ import java.util.UUID;
  * passt4j as a verticle: deploy it with a {@link PasstConfig} (or its JSON as the deployment
  * config) and it deploys one verticle per enabled protocol plugin and the endpoint that owns the
  * guest's link. {@link #finished()} completes when a one-off endpoint's client went away.
+ *
+ * <p>What it publishes for the embedding host (flow events, periodic counters) is described,
+ * with the event-bus addresses and payloads, in {@link Passt4jEvents}.
  */
 public class Passt4jVerticle extends VerticleBase {
 
@@ -31,6 +34,7 @@ public class Passt4jVerticle extends VerticleBase {
   private final List<ProtocolPlugin> extraPlugins = new ArrayList<>();
   private Instance instance;
   private EndpointVerticle endpoint;
+  private long countersTimer = -1;
 
   /** Configured from the deployment's JSON config. */
   public Passt4jVerticle() {
@@ -58,7 +62,12 @@ public class Passt4jVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     PasstConfig cfg = givenConfig != null ? givenConfig : PasstConfig.fromJson(config());
-    instance = new Instance(UUID.randomUUID().toString().substring(0, 8), cfg);
+    String name = cfg.instanceName != null ? cfg.instanceName
+        : UUID.randomUUID().toString().substring(0, 8);
+    if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
+      return Future.failedFuture("instanceName: letters, digits, '-' and '_' only: " + name);
+    }
+    instance = new Instance(name, cfg);
     try {
       vertx.eventBus().registerDefaultCodec(Frame.class, FrameCodec.INSTANCE);
     } catch (IllegalStateException alreadyRegistered) {
@@ -89,6 +98,11 @@ public class Passt4jVerticle extends VerticleBase {
     endpoint = new EndpointVerticle(instance, dispatcher, finished);
     return chain.compose(v -> vertx.deployVerticle(endpoint)).map(id -> {
       deployments.add(id);
+      if (cfg.countersInterval > 0) {
+        String address = Passt4jEvents.countersAddress(instance.id);
+        countersTimer = vertx.setPeriodic(cfg.countersInterval * 1000L,
+            t -> vertx.eventBus().publish(address, counters()));
+      }
       return null;
     });
   }
@@ -101,6 +115,14 @@ public class Passt4jVerticle extends VerticleBase {
   /** The UNIX socket path the endpoint listens on, once started. */
   public String socketPath() {
     return endpoint == null ? null : endpoint.socketPath();
+  }
+
+  /**
+   * The instance name, once started: the middle of the event-bus addresses of {@link
+   * Passt4jEvents} ({@link PasstConfig#instanceName}, or a random one).
+   */
+  public String instanceName() {
+    return instance == null ? null : instance.id;
   }
 
   /** The configuration in force. */
@@ -122,6 +144,7 @@ public class Passt4jVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (countersTimer >= 0) vertx.cancelTimer(countersTimer);
     Future<Void> f = Future.succeededFuture();
     for (int i = deployments.size() - 1; i >= 0; i--) {
       String id = deployments.get(i);

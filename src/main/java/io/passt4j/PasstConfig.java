@@ -141,6 +141,16 @@ public final class PasstConfig {
   /** pcap file of guest-facing frames ({@code -p}), or null. */
   public String pcapPath;
 
+  // ---- embedding
+
+  /**
+   * Name of this instance: the middle of its event-bus addresses ({@link Passt4jEvents}); null
+   * picks a random one at start ({@link Passt4jVerticle#instanceName()} tells which).
+   */
+  public String instanceName;
+  /** Seconds between counter events ({@link Passt4jEvents#countersAddress}); 0 publishes none. */
+  public int countersInterval = 10;
+
   /** A copy, through JSON. */
   public PasstConfig copy() {
     return fromJson(toJson());
@@ -171,6 +181,7 @@ public final class PasstConfig {
     o.put("tcpIn", tcpIn.toJson()).put("udpIn", udpIn.toJson());
     o.put("tcpOut", tcpOut.toJson()).put("udpOut", udpOut.toJson());
     o.put("socketPath", socketPath).put("fd", fd).put("oneOff", oneOff).put("pcapPath", pcapPath);
+    o.put("instanceName", instanceName).put("countersInterval", countersInterval);
     return o;
   }
 
@@ -219,6 +230,8 @@ public final class PasstConfig {
     c.fd = o.getInteger("fd", -1);
     c.oneOff = o.getBoolean("oneOff", false);
     c.pcapPath = o.getString("pcapPath");
+    c.instanceName = o.getString("instanceName");
+    c.countersInterval = o.getInteger("countersInterval", c.countersInterval);
     return c;
   }
 

@@ -60,6 +60,22 @@ public final class Main {
       out.print(Version.text());
       return 0;
     }
+    ClassLoader plugins;
+    try {
+      plugins = PluginDirectory.open(o.pluginDir);
+    } catch (IOException e) {
+      err.println("--plugin-dir: " + e.getMessage() + ": " + o.pluginDir);
+      return 1;
+    }
+    if (o.listPlugins) {
+      try {
+        HostProbe.apply(o, new io.passt4j.impl.host.HostDetector(), null);
+      } catch (OptionsException e) {
+        // list against the configuration as given: selectors then cover both families
+      }
+      PluginDirectory.list(o.config, plugins, out);
+      return 0;
+    }
     if (o.runas != null) {
       try {
         Privileges.resolve(o.runas); // as passt, before looking at the host
@@ -83,10 +99,10 @@ public final class Main {
       return 1;
     }
     info(StartupInfo.text(o));
-    return serve(o, err);
+    return serve(o, plugins, err);
   }
 
-  private static int serve(Options o, PrintStream err) {
+  private static int serve(Options o, ClassLoader plugins, PrintStream err) {
     Vertx vertx = Vertx.vertx(new VertxOptions()
         .setPreferNativeTransport(true)
         .setEventLoopPoolSize(1)
@@ -100,7 +116,7 @@ public final class Main {
       return 1;
     }
     PasstConfig cfg = o.config;
-    Passt4jVerticle verticle = new Passt4jVerticle(cfg, null);
+    Passt4jVerticle verticle = new Passt4jVerticle(cfg, plugins);
     CountDownLatch done = new CountDownLatch(1);
     int[] status = {0};
     vertx.deployVerticle(verticle).onComplete(ar -> {

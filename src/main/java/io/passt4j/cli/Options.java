@@ -46,6 +46,10 @@ public final class Options {
   public boolean help;
   /** {@code --version}: print the version and exit; nothing after it was parsed. */
   public boolean version;
+  /** {@code --list-plugins}: print the protocol plugins found and exit. */
+  public boolean listPlugins;
+  /** {@code --plugin-dir}: directory whose jars are searched for plugins, or null. */
+  public String pluginDir;
 
   // ---- pasta
 

@@ -328,7 +328,15 @@ public final class OptionsParser {
         if (x instanceof Inet6Address v6) s.c.dnsHost6 = v6;
         else s.c.dnsHost4 = (Inet4Address) x;
       }),
-      opt("no-splice", (char) 0, false, null, (s, a) -> s.o.noSplice = true));
+      opt("no-splice", (char) 0, false, null, (s, a) -> s.o.noSplice = true),
+      // ---- passt4j's own
+      opt("list-plugins", (char) 0, false, null, (s, a) -> s.o.listPlugins = true),
+      opt("plugin-dir", (char) 0, true, null, (s, a) -> {
+        if (s.o.pluginDir != null) s.die("Multiple --plugin-dir options given");
+        if (a.isEmpty() || !java.nio.file.Files.isDirectory(java.nio.file.Path.of(a)))
+          s.die("--plugin-dir: not a directory: " + a);
+        s.o.pluginDir = a;
+      }));
 
   private OptionsParser() {}
 
@@ -508,6 +516,7 @@ public final class OptionsParser {
   }
 
   private static void refuseNotYetSupported(State s) {
+    if (s.o.listPlugins) return; // listing what is there works in every mode
     if (s.mode == Mode.PASTA && NOT_SUPPORTED_YET.contains("pasta mode"))
       s.die("not supported yet: pasta mode");
     if (s.mode == Mode.PASST && NOT_SUPPORTED_YET.contains("--tcp-ports") && !s.c.tcpIn.isNone())

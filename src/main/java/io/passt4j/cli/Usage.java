@@ -37,6 +37,9 @@ public final class Usage {
     line(b, "    default: drop to user \"nobody\"");
     line(b, "  -h, --help\t\tShow this help and exit");
     line(b, "  --version\t\tShow the version and exit");
+    line(b, "  --list-plugins\tShow the protocol plugins found, enabled or");
+    line(b, "    not, and the frames each takes, and exit");
+    line(b, "  --plugin-dir DIR\tAlso load protocol plugins from the jars in DIR");
     if (pasta) {
       line(b, "  -I, --ns-ifname NAME\tTap interface name in the namespace");
       line(b, "    default: name of the template interface");

@@ -3,7 +3,10 @@ package io.passt4j.impl;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.passt4j.PasstConfig;
+import io.passt4j.Passt4jEvents;
 import io.passt4j.packet.Frame;
+import io.passt4j.packet.IcmpErrors;
+import io.passt4j.spi.FlowEvent;
 import io.passt4j.spi.GuestState;
 import io.passt4j.spi.HandlerContext;
 import io.passt4j.spi.HostSockets;
@@ -34,6 +37,10 @@ public final class HandlerVerticle extends VerticleBase {
   private NettyHostSockets sockets;
   private MessageConsumer<Frame> consumer;
   private String toGuest;
+  private String flowEvents;
+  /** ICMP error rate limit: the current one-second window and errors sent in it. */
+  private long icmpWindow;
+  private int icmpInWindow;
 
   public HandlerVerticle(Instance instance, ProtocolPlugin plugin) {
     this.instance = instance;
@@ -47,6 +54,7 @@ public final class HandlerVerticle extends VerticleBase {
   public Future<?> start() {
     sockets = new NettyHostSockets(((ContextInternal) context).nettyEventLoop(), counters, log);
     toGuest = BusAddresses.toGuest(instance.id);
+    flowEvents = Passt4jEvents.flowAddress(instance.id);
     consumer = vertx.eventBus().localConsumer(BusAddresses.handler(instance.id, plugin.name()));
     consumer.handler(m -> onFrame(m.body()));
     return handler.start(new Context()).compose(v -> consumer.completion())
@@ -114,6 +122,44 @@ public final class HandlerVerticle extends VerticleBase {
       counters.framesOut.increment();
       counters.bytesOut.add(frame.readableBytes());
       HandlerVerticle.this.vertx.eventBus().send(toGuest, Frame.wrap(frame), LOCAL);
+    }
+
+    @Override
+    public boolean sendIcmpError(Frame offending, IcmpErrors.Kind kind) {
+      long window = System.nanoTime() / 1_000_000_000L;
+      if (window != icmpWindow) {
+        icmpWindow = window;
+        icmpInWindow = 0;
+      }
+      if (icmpInWindow >= ICMP_ERRORS_PER_SECOND) {
+        counters.count("icmp error rate limited");
+        return false;
+      }
+      ByteBuf b = IcmpErrors.build(PooledByteBufAllocator.DEFAULT, offending, kind,
+          instance.config.ourMac);
+      if (b == null) {
+        counters.count("icmp error not allowed");
+        return false;
+      }
+      icmpInWindow++;
+      counters.count("icmp errors sent");
+      sendToGuest(b);
+      return true;
+    }
+
+    @Override
+    public void flowOpened(FlowEvent flow) {
+      publish("opened", flow);
+    }
+
+    @Override
+    public void flowClosed(FlowEvent flow) {
+      publish("closed", flow);
+    }
+
+    private void publish(String event, FlowEvent flow) {
+      HandlerVerticle.this.vertx.eventBus().publish(flowEvents,
+          flow.toJson(event, instance.id, plugin.name()), LOCAL);
     }
 
     @Override

@@ -68,6 +68,32 @@ public final class NettyHostSockets implements HostSockets {
     return open(ch, bind, bindInterface, receiver);
   }
 
+  /** Answers of {@link #supports(int)}: 0 unknown, 1 yes, 2 no. */
+  private static final byte[] SUPPORTED = new byte[256];
+
+  @Override
+  public boolean supports(int ipProtocol) {
+    if (ipProtocol < 0 || ipProtocol > 255) return false;
+    byte known = SUPPORTED[ipProtocol];
+    if (known == 0) {
+      boolean yes = false;
+      for (int family : new int[] {LibC.AF_INET, LibC.AF_INET6}) {
+        int fd = LibC.INSTANCE.socket(family, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, ipProtocol);
+        if (fd >= 0) {
+          LibC.INSTANCE.close(fd);
+          yes = true;
+          break;
+        }
+      }
+      known = (byte) (yes ? 1 : 2);
+      SUPPORTED[ipProtocol] = known;
+      if (log.isDebugEnabled()) {
+        log.debug("host sockets of IP protocol " + ipProtocol + (yes ? ": supported" : ": not supported"));
+      }
+    }
+    return known == 1;
+  }
+
   @Override
   public HostDatagramSocket ping(int ipVersion, InetAddress bindAddress, int identifier,
       DatagramReceiver receiver) throws IOException {

@@ -2,6 +2,8 @@ package io.passt4j.spi;
 
 import io.netty.buffer.ByteBuf;
 import io.passt4j.PasstConfig;
+import io.passt4j.packet.Frame;
+import io.passt4j.packet.IcmpErrors;
 import io.vertx.core.Vertx;
 
 /**
@@ -34,6 +36,30 @@ public interface HandlerContext {
    * release the buffer afterwards. Frames are written in the order they are sent.
    */
   void sendToGuest(ByteBuf frame);
+
+  /**
+   * Answers a guest frame with an ICMP or ICMPv6 error ({@link IcmpErrors}): from the address
+   * the frame was sent to, quoting as much of it as RFC 792/1812 and RFC 4443 allow. Nothing is
+   * sent about ICMP errors, fragments, multicast or broadcast, and errors are rate limited (RFC
+   * 4443 §2.4 (f)): {@value #ICMP_ERRORS_PER_SECOND} per second per handler. The frame is only
+   * read: the caller still owns it and releases it as usual.
+   *
+   * @return whether an error was sent
+   */
+  boolean sendIcmpError(Frame offending, IcmpErrors.Kind kind);
+
+  /** ICMP errors a handler may send per second ({@link #sendIcmpError}). */
+  int ICMP_ERRORS_PER_SECOND = 100;
+
+  /**
+   * Reports a flow the handler opened, to embedding hosts ({@link
+   * io.passt4j.Passt4jEvents#flowAddress(String)}). Call it when host state (a socket) is
+   * created for the guest, not per frame.
+   */
+  void flowOpened(FlowEvent flow);
+
+  /** Reports a flow the handler closed; {@link FlowEvent#reason()} says why. */
+  void flowClosed(FlowEvent flow);
 
   /** Host sockets, registered on this handler's event loop. */
   HostSockets sockets();

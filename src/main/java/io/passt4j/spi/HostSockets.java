@@ -52,4 +52,17 @@ public interface HostSockets {
       String bindInterface, TcpCallbacks callbacks) throws IOException {
     throw new IOException("TCP sockets not supported by " + getClass().getName());
   }
+
+  /**
+   * Whether the host kernel offers sockets of IP protocol {@code ipProtocol} to this process:
+   * {@code socket(AF_INET, SOCK_STREAM, ipProtocol)} (then {@code AF_INET6}) is tried once and
+   * closed at once; the answer is cached for the process. For instance {@code supports(132)}
+   * tells a plugin whether the kernel has SCTP. Cheap after the first call; may be called on the
+   * event loop.
+   *
+   * <p>The default implementation (for test doubles) says no.
+   */
+  default boolean supports(int ipProtocol) {
+    return false;
+  }
 }

@@ -6,6 +6,10 @@ import io.passt4j.PasstConfig;
 import io.passt4j.impl.Counters;
 import io.passt4j.impl.GuestStateImpl;
 import io.passt4j.impl.Logging;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.passt4j.packet.Frame;
+import io.passt4j.packet.IcmpErrors;
+import io.passt4j.spi.FlowEvent;
 import io.passt4j.spi.GuestState;
 import io.passt4j.spi.HandlerContext;
 import io.passt4j.spi.HostSockets;
@@ -26,6 +30,9 @@ public final class FakeHandlerContext implements HandlerContext {
   public final Counters counters = new Counters();
   public final List<ByteBuf> sent = new ArrayList<>();
   public final List<String> drops = new ArrayList<>();
+  /** Flow events, as "opened"/"closed" and the event. */
+  public final List<String> flowEvents = new ArrayList<>();
+  public final List<FlowEvent> flows = new ArrayList<>();
   private final Vertx vertx;
   private final HostSockets sockets;
 
@@ -47,6 +54,14 @@ public final class FakeHandlerContext implements HandlerContext {
   @Override public ByteBuf allocate(int capacity) { return Unpooled.buffer(capacity); }
   @Override public void sendToGuest(ByteBuf frame) { sent.add(frame); }
   @Override public HostSockets sockets() { return sockets; }
+  @Override public boolean sendIcmpError(Frame offending, IcmpErrors.Kind kind) {
+    ByteBuf b = IcmpErrors.build(UnpooledByteBufAllocator.DEFAULT, offending, kind, config.ourMac);
+    if (b == null) return false;
+    sendToGuest(b);
+    return true;
+  }
+  @Override public void flowOpened(FlowEvent f) { flowEvents.add("opened"); flows.add(f); }
+  @Override public void flowClosed(FlowEvent f) { flowEvents.add("closed"); flows.add(f); }
   @Override public void drop(String reason) { drops.add(reason); counters.count("drop: " + reason); }
   @Override public void count(String name) { counters.count(name); }
   @Override public Log log() { return Logging.forPrefix("TEST"); }

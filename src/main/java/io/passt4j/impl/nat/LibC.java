@@ -15,6 +15,7 @@ public interface LibC {
 
   int AF_INET = 2;
   int AF_INET6 = 10;
+  int SOCK_STREAM = 1;
   int SOCK_DGRAM = 2;
   int SOCK_NONBLOCK = 04000;
   int SOCK_CLOEXEC = 02000000;

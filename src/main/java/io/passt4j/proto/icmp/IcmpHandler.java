@@ -11,6 +11,7 @@ import io.passt4j.packet.IpProtocol;
 import io.passt4j.packet.Ipv4;
 import io.passt4j.packet.Ipv6;
 import io.passt4j.packet.Packets;
+import io.passt4j.spi.FlowEvent;
 import io.passt4j.spi.HandlerContext;
 import io.passt4j.spi.HostDatagramSocket;
 import io.passt4j.spi.ProtocolHandler;
@@ -60,6 +61,10 @@ final class IcmpHandler implements ProtocolHandler {
     /** The last destination as the guest wrote it, and where it went on the host. */
     InetAddress guestDst;
     InetAddress hostDst;
+    /** Whether its "opened" flow event went out. */
+    boolean announced;
+    /** The identifier the host socket got. */
+    int boundId;
 
     Echo(int version, int id) {
       this.version = version;
@@ -85,7 +90,7 @@ final class IcmpHandler implements ProtocolHandler {
   @Override
   public Future<Void> stop() {
     if (timer >= 0) ctx.vertx().cancelTimer(timer);
-    for (Echo e : echoes.values()) e.socket.close();
+    for (Echo e : echoes.values()) closed(e, "stopped");
     echoes.clear();
     return Future.succeededFuture();
   }
@@ -192,6 +197,10 @@ final class IcmpHandler implements ProtocolHandler {
       e.guestDst = dst;
       e.hostDst = map.toHost(dst, -1, false);
     }
+    if (!e.announced) {
+      e.announced = true;
+      ctx.flowOpened(event(e, "guest"));
+    }
     InetAddress to = e.hostDst;
     if (to instanceof Inet6Address a && Addresses.isLinkLocal(a.getAddress())) {
       to = map.withOutboundScope(a);
@@ -211,7 +220,10 @@ final class IcmpHandler implements ProtocolHandler {
     int key = (version << 16) | id;
     Echo e = echoes.get(key);
     if (e != null && e.socket.isOpen()) return e;
-    if (e != null) echoes.remove(key);
+    if (e != null) {
+      echoes.remove(key);
+      closed(e, "socket closed");
+    }
     if (echoes.size() >= maxSockets) evictOldest();
     e = new Echo(version, id);
     InetAddress bind = version == 6 ? config.outbound6 : config.outbound4;
@@ -230,6 +242,8 @@ final class IcmpHandler implements ProtocolHandler {
       }
       return null;
     }
+    InetSocketAddress local = e.socket.localAddress();
+    e.boundId = local == null ? 0 : local.getPort();
     echoes.put(key, e);
     ctx.count("sockets opened");
     if (ctx.log().isDebugEnabled()) {
@@ -285,7 +299,7 @@ final class IcmpHandler implements ProtocolHandler {
     if (!it.hasNext()) return;
     Echo old = it.next().getValue();
     it.remove();
-    old.socket.close();
+    closed(old, "evicted");
     ctx.count("evicted");
   }
 
@@ -295,11 +309,25 @@ final class IcmpHandler implements ProtocolHandler {
     while (it.hasNext()) {
       Echo e = it.next();
       if (nowMs - e.lastUsed > idleTimeoutMs || !e.socket.isOpen()) {
-        e.socket.close();
+        closed(e, "expired");
         it.remove();
         ctx.count("expired");
       }
     }
+  }
+
+  /** Closes an echo's socket and reports its flow closed. */
+  private void closed(Echo e, String reason) {
+    e.socket.close();
+    if (e.announced) ctx.flowClosed(event(e, reason));
+  }
+
+  /** The flow event of an echo identifier: guest (address, identifier), destination, host side. */
+  private static FlowEvent event(Echo e, String reason) {
+    return new FlowEvent(e.version == 6 ? "icmpv6" : "icmp",
+        new InetSocketAddress(e.guestAddr, e.id), new InetSocketAddress(e.guestDst, 0),
+        e.hostDst == null ? null : new InetSocketAddress(e.hostDst, e.boundId),
+        reason);
   }
 
   /** Open sockets, for tests. */

@@ -12,6 +12,7 @@ import io.passt4j.packet.Ipv4;
 import io.passt4j.packet.Ipv6;
 import io.passt4j.packet.Packets;
 import io.passt4j.packet.Udp;
+import io.passt4j.spi.FlowEvent;
 import io.passt4j.spi.HandlerContext;
 import io.passt4j.spi.HostDatagramSocket;
 import io.passt4j.spi.ProtocolHandler;
@@ -68,6 +69,8 @@ final class UdpHandler implements ProtocolHandler {
     HostDatagramSocket own;
     long lastUsed;
     boolean closed;
+    /** The first peer, named in the flow's events; null until the flow is announced. */
+    Peer first;
     final Map<InetSocketAddress, Peer> byGuest = peerMap();
     final Map<InetSocketAddress, Peer> byHost = peerMap();
 
@@ -75,14 +78,24 @@ final class UdpHandler implements ProtocolHandler {
       this.key = key;
     }
 
-    void remember(Peer p) {
+    void remember(Peer p, String reason) {
       byGuest.put(p.guestSide(), p);
       byHost.put(p.hostSide(), p);
+      if (first == null) {
+        first = p;
+        ctx.flowOpened(event(reason));
+      }
     }
 
-    void close() {
+    void close(String reason) {
       closed = true;
       if (own != null) own.close();
+      if (first != null) ctx.flowClosed(event(reason));
+    }
+
+    FlowEvent event(String reason) {
+      return new FlowEvent("udp", new InetSocketAddress(key.guestAddr(), key.guestPort()),
+          first.guestSide(), first.hostSide(), reason);
     }
   }
 
@@ -117,7 +130,7 @@ final class UdpHandler implements ProtocolHandler {
   @Override
   public Future<Void> stop() {
     if (timer >= 0) ctx.vertx().cancelTimer(timer);
-    for (Flow f : flows.values()) f.close();
+    for (Flow f : flows.values()) f.close("stopped");
     flows.clear();
     for (HostDatagramSocket s : listeners) s.close();
     listeners.clear();
@@ -186,7 +199,7 @@ final class UdpHandler implements ProtocolHandler {
         return;
       }
       p = new Peer(new InetSocketAddress(shown, sender.getPort()), sender, s);
-      flow.remember(p);
+      flow.remember(p, "forwarded");
     }
     flow.lastUsed = now();
     ctx.count("forwarded in");
@@ -310,7 +323,7 @@ final class UdpHandler implements ProtocolHandler {
         return;
       }
       p = new Peer(guestSide, new InetSocketAddress(to, dport), s);
-      flow.remember(p);
+      flow.remember(p, "guest");
     }
     p.via().send(f.buf().retainedSlice(udp.payloadOffset(), udp.payloadLength()), p.hostSide());
   }
@@ -323,7 +336,7 @@ final class UdpHandler implements ProtocolHandler {
       Iterator<Flow> it = flows.values().iterator();
       Flow old = it.next();
       it.remove();
-      old.close();
+      old.close("evicted");
       ctx.count("flow evicted");
     }
     flow = new Flow(key);
@@ -378,7 +391,7 @@ final class UdpHandler implements ProtocolHandler {
         return;
       }
       p = new Peer(new InetSocketAddress(shown, sender.getPort()), sender, s);
-      flow.remember(p);
+      flow.remember(p, "host");
     }
     flow.lastUsed = now();
     toGuest(flow, p, payload);
@@ -423,7 +436,7 @@ final class UdpHandler implements ProtocolHandler {
       Flow f = it.next();
       if (nowMs - f.lastUsed > idleTimeoutMs) {
         it.remove();
-        f.close();
+        f.close("expired");
         ctx.count("flow expired");
       }
     }

@@ -158,6 +158,11 @@ class IcmpHandlerTest {
     io.passt4j.spi.DatagramReceiver receiver;
     io.passt4j.spi.HostDatagramSocket socket;
 
+    @Override
+    public boolean supports(int ipProtocol) {
+      return false;
+    }
+
     FakePing(int boundId) {
       this.boundId = boundId;
     }

@@ -282,11 +282,29 @@ class UdpHandlerTest {
   void idleFlowsAreClosedAfterTheTimeout(VertxTestContext tc) throws Exception {
     Peer echo = new Peer("127.0.0.1", 0, true);
     HandlerHarness h = HandlerHarness.deploy(vertx, cfg, new UdpPlugin(300, 50, 16));
+    BlockingQueue<io.vertx.core.json.JsonObject> events = new LinkedBlockingQueue<>();
+    vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(
+        io.passt4j.Passt4jEvents.flowAddress(h.instance.id), m -> events.add(m.body()))
+        .completion().await(5, TimeUnit.SECONDS);
     h.fromGuest(udp(cfg.ourMac, GUEST4, 40100, GW4, echo.port(), bytes(10, 8)));
     assertThat(h.toGuest.poll(5, TimeUnit.SECONDS)).isNotNull();
     assertThat(h.verticle.openSockets()).isEqualTo(1);
     await(() -> h.verticle.openSockets() == 0);
     assertThat(h.counters().get("flow expired")).isEqualTo(1);
+    io.vertx.core.json.JsonObject opened = events.poll(5, TimeUnit.SECONDS);
+    io.vertx.core.json.JsonObject closed = events.poll(5, TimeUnit.SECONDS);
+    assertThat(opened.getString("event")).isEqualTo("opened");
+    assertThat(opened.getString("handler")).isEqualTo("udp");
+    assertThat(opened.getString("protocol")).isEqualTo("udp");
+    assertThat(opened.getString("reason")).isEqualTo("guest");
+    assertThat(opened.getJsonObject("guest").getString("address")).isEqualTo(GUEST4);
+    assertThat(opened.getJsonObject("guest").getInteger("port")).isEqualTo(40100);
+    assertThat(opened.getJsonObject("remote").getString("address")).isEqualTo(GW4);
+    assertThat(opened.getJsonObject("remote").getInteger("port")).isEqualTo(echo.port());
+    assertThat(opened.getJsonObject("host").getString("address")).isEqualTo("127.0.0.1");
+    assertThat(closed.getString("event")).isEqualTo("closed");
+    assertThat(closed.getString("reason")).isEqualTo("expired");
+    assertThat(closed.getJsonObject("guest")).isEqualTo(opened.getJsonObject("guest"));
     tc.completeNow();
   }
 
@@ -301,7 +319,18 @@ class UdpHandlerTest {
     }
     assertThat(h.verticle.openSockets()).isEqualTo(2);
     assertThat(h.counters().get("flow evicted")).isEqualTo(1);
-    assertThat(h.counters().get("flows opened")).isEqualTo(3);
+    BlockingQueue<io.vertx.core.json.JsonObject> events = new LinkedBlockingQueue<>();
+    vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(
+        io.passt4j.Passt4jEvents.flowAddress(h.instance.id), m -> events.add(m.body()))
+        .completion().await(5, TimeUnit.SECONDS);
+    h.fromGuest(udp(cfg.ourMac, GUEST4, 40203, GW4, echo.port(), bytes(10, 3)));
+    assertThat(h.toGuest.poll(5, TimeUnit.SECONDS)).isNotNull();
+    io.vertx.core.json.JsonObject evicted = events.poll(5, TimeUnit.SECONDS);
+    assertThat(evicted.getString("event")).isEqualTo("closed");
+    assertThat(evicted.getString("reason")).isEqualTo("evicted");
+    assertThat(evicted.getJsonObject("guest").getInteger("port")).isEqualTo(40201);
+    assertThat(events.poll(5, TimeUnit.SECONDS).getString("event")).isEqualTo("opened");
+    assertThat(h.counters().get("flows opened")).isEqualTo(4);
     tc.completeNow();
   }
 
