@@ -38,7 +38,7 @@ public final class OptionsParser {
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   static {
-    notSupportedYet.addAll(List.of("pasta mode", "--tcp-ports"));
+    notSupportedYet.addAll(List.of("pasta mode", "-t all", "-u all"));
     NOT_SUPPORTED_YET = java.util.Collections.unmodifiableSet(notSupportedYet);
   }
 
@@ -519,8 +519,12 @@ public final class OptionsParser {
     if (s.o.listPlugins) return; // listing what is there works in every mode
     if (s.mode == Mode.PASTA && NOT_SUPPORTED_YET.contains("pasta mode"))
       s.die("not supported yet: pasta mode");
-    if (s.mode == Mode.PASST && NOT_SUPPORTED_YET.contains("--tcp-ports") && !s.c.tcpIn.isNone())
-      s.die("not supported yet: --tcp-ports");
+    if (s.mode == Mode.PASST && NOT_SUPPORTED_YET.contains("-t all")
+        && s.c.tcpIn.mode() == ForwardRules.Mode.ALL)
+      s.die("not supported yet: -t all");
+    if (s.mode == Mode.PASST && NOT_SUPPORTED_YET.contains("-u all")
+        && s.c.udpIn.mode() == ForwardRules.Mode.ALL)
+      s.die("not supported yet: -u all");
   }
 
   // ---- value parsers

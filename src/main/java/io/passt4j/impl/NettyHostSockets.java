@@ -8,7 +8,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketProtocolFamily;
@@ -17,6 +19,8 @@ import io.passt4j.spi.DatagramReceiver;
 import io.passt4j.spi.HostDatagramSocket;
 import io.passt4j.spi.HostSockets;
 import io.passt4j.spi.HostStreamSocket;
+import io.passt4j.spi.HostTcpListener;
+import io.passt4j.spi.TcpAcceptor;
 import io.passt4j.spi.TcpCallbacks;
 import io.passt4j.spi.Log;
 import java.io.IOException;
@@ -43,6 +47,7 @@ public final class NettyHostSockets implements HostSockets {
   private final Log log;
   private final Set<Sock> open = Collections.newSetFromMap(new IdentityHashMap<>());
   private final Set<NettyTcpSocket> openTcp = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final Set<Listener> listeners = Collections.newSetFromMap(new IdentityHashMap<>());
 
   public NettyHostSockets(EventLoop loop, Counters counters, Log log) {
     this.loop = loop;
@@ -192,15 +197,124 @@ public final class NettyHostSockets implements HostSockets {
     return s;
   }
 
+  @Override
+  public HostTcpListener tcpListen(InetSocketAddress bind, String bindInterface,
+      TcpAcceptor acceptor) throws IOException {
+    SocketProtocolFamily fam = bind.getAddress() instanceof Inet6Address
+        ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
+    EpollServerSocketChannel ch = new EpollServerSocketChannel(fam);
+    int fd = ch.fd().intValue();
+    if (fam == SocketProtocolFamily.INET6) {
+      // As passt: one socket per family, the IPv6 one must not take the IPv4 port too.
+      byte[] one = {1, 0, 0, 0};
+      if (LibC.INSTANCE.setsockopt(fd, LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY, one, one.length) != 0) {
+        ch.unsafe().closeForcibly();
+        throw new IOException("can't set IPV6_V6ONLY: " + LibC.lastError());
+      }
+    }
+    if (bindInterface != null) {
+      byte[] name = (bindInterface + "\0").getBytes(StandardCharsets.US_ASCII);
+      if (LibC.INSTANCE.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE, name,
+          name.length) != 0) {
+        ch.unsafe().closeForcibly();
+        throw new IOException("can't bind to interface " + bindInterface + ": " + LibC.lastError());
+      }
+    }
+    ch.config().setOption(ChannelOption.SO_REUSEADDR, true);
+    Listener l = new Listener(ch, acceptor);
+    ch.pipeline().addLast(l);
+    ChannelFuture reg = loop.register(ch);
+    if (!reg.isDone() || !reg.isSuccess()) {
+      ch.unsafe().closeForcibly();
+      throw new IOException("can't register socket: "
+          + (reg.cause() != null ? reg.cause().getMessage() : "not on the event loop"));
+    }
+    ChannelFuture b = ch.bind(bind);
+    if (!b.isDone() || !b.isSuccess()) {
+      ch.close();
+      Throwable c = b.cause();
+      throw new IOException(c != null ? String.valueOf(c.getMessage()) : "bind pending");
+    }
+    listeners.add(l);
+    return l;
+  }
+
+  /** A listening socket: hands each accepted channel, registered on our loop, to the acceptor. */
+  private final class Listener extends ChannelInboundHandlerAdapter implements HostTcpListener {
+    private final EpollServerSocketChannel ch;
+    private final TcpAcceptor acceptor;
+
+    Listener(EpollServerSocketChannel ch, TcpAcceptor acceptor) {
+      this.ch = ch;
+      this.acceptor = acceptor;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      EpollSocketChannel child = (EpollSocketChannel) msg;
+      InetSocketAddress remote = child.remoteAddress();
+      TcpCallbacks cb;
+      try {
+        cb = acceptor.accept(remote, child.localAddress());
+      } catch (RuntimeException e) {
+        counters.count("handler exception");
+        log.error("accept handling failed: " + e);
+        cb = null;
+      }
+      if (cb == null) {
+        child.unsafe().closeForcibly();
+        return;
+      }
+      NettyTcpSocket[] self = new NettyTcpSocket[1];
+      NettyTcpSocket s = new NettyTcpSocket(child, loop, remote, cb, counters, log,
+          () -> openTcp.remove(self[0]));
+      self[0] = s;
+      child.pipeline().addLast(s);
+      ChannelFuture reg = loop.register(child);
+      if (!reg.isDone() || !reg.isSuccess()) {
+        child.unsafe().closeForcibly();
+        counters.count("accepted socket not registered");
+        cb.reset(s, "can't register socket");
+        return;
+      }
+      openTcp.add(s);
+      s.accepted();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      // EMFILE and friends: count, keep listening.
+      counters.count("accept failed");
+      if (log.isDebugEnabled()) log.debug("accept on " + ch.localAddress() + ": " + cause.getMessage());
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+      return ch.localAddress();
+    }
+
+    @Override
+    public void close() {
+      listeners.remove(this);
+      if (ch.isOpen()) ch.close();
+    }
+
+    @Override
+    public boolean isOpen() {
+      return ch.isOpen();
+    }
+  }
+
   /** Closes every socket still open. */
   public void closeAll() {
+    for (Listener l : listeners.toArray(new Listener[0])) l.close();
     for (Sock s : open.toArray(new Sock[0])) s.close();
     for (NettyTcpSocket s : openTcp.toArray(new NettyTcpSocket[0])) s.abort();
   }
 
   /** Number of sockets open. */
   public int openCount() {
-    return open.size() + openTcp.size();
+    return open.size() + openTcp.size() + listeners.size();
   }
 
   private final class Sock extends SimpleChannelInboundHandler<DatagramPacket>

@@ -82,6 +82,12 @@ final class NettyTcpSocket extends ChannelInboundHandlerAdapter implements HostS
     }));
   }
 
+  /** An accepted socket, registered and active: hands it to the callbacks at once. */
+  void accepted() {
+    connected = true;
+    cb.connected(this);
+  }
+
   static ConnectFailure classify(Throwable c) {
     if (c == null) return ConnectFailure.OTHER;
     String m = String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT);

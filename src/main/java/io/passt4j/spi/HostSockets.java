@@ -65,4 +65,21 @@ public interface HostSockets {
   default boolean supports(int ipProtocol) {
     return false;
   }
+
+  /**
+   * A listening TCP socket bound to {@code bind}, on native epoll and this handler's event loop,
+   * with {@code SO_REUSEADDR}. IPv6 sockets are IPv6 only ({@code IPV6_V6ONLY}), as in passt.
+   * Each accepted connection is offered to {@code acceptor}; accepted sockets follow {@link
+   * HostStreamSocket}'s rules (nothing read until asked).
+   *
+   * <p>The default implementation (for test doubles written before listeners existed) refuses.
+   *
+   * @param bindInterface interface to bind to ({@code SO_BINDTODEVICE}), or null
+   * @throws IOException when the socket cannot be created, bound or put to listen (for instance,
+   *     the port is in use)
+   */
+  default HostTcpListener tcpListen(InetSocketAddress bind, String bindInterface,
+      TcpAcceptor acceptor) throws IOException {
+    throw new IOException("TCP listeners not supported by " + getClass().getName());
+  }
 }

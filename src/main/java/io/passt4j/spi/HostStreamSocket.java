@@ -4,8 +4,8 @@ import io.netty.buffer.ByteBuf;
 import java.net.InetSocketAddress;
 
 /**
- * A host TCP socket opened through {@link HostSockets#tcpConnect}, with explicit backpressure in
- * both directions.
+ * A host TCP socket opened through {@link HostSockets#tcpConnect} or accepted by a {@link
+ * HostTcpListener}, with explicit backpressure in both directions.
  *
  * <p><b>Threading.</b> Every method must be called on the event loop of the handler that opened
  * the socket; every {@link TcpCallbacks} method runs on that loop too, never concurrently.

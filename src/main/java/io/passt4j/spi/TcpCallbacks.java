@@ -21,7 +21,10 @@ public interface TcpCallbacks {
     OTHER
   }
 
-  /** The connect completed. */
+  /**
+   * The connect completed; for a socket accepted by a {@link HostTcpListener}, the socket is
+   * handed over (right after {@link TcpAcceptor#accept} returned these callbacks).
+   */
   void connected(HostStreamSocket socket);
 
   /** The connect failed; {@code detail} is the system's message. */

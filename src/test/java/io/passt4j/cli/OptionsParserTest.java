@@ -129,8 +129,8 @@ class OptionsParserTest {
         e("passt", "--tcp-ns 22", "--tcp-ns is for pasta mode only"),
         e("pasta", "--socket x", "--socket is for passt mode only"),
         // what we don't do yet
-        e("passt", "-t 22", "not supported yet: --tcp-ports"),
-        e("passt", "--tcp-ports=all", "not supported yet: --tcp-ports"),
+        e("passt", "--tcp-ports=all", "not supported yet: -t all"),
+        e("passt", "-u all", "not supported yet: -u all"),
         e("pasta", "", "not supported yet: pasta mode"),
         e("pasta", "--config-net -t 22 --netns /run/netns/x", "not supported yet: pasta mode"));
   }
@@ -258,13 +258,12 @@ class OptionsParserTest {
 
   @Test
   void udpFollowsTcpUnlessGiven() {
-    NotYet.without("--tcp-ports", () -> {
-      Options o = passt("-t", "2222:22,80");
-      assertThat(o.config.udpIn.ports())
-          .containsExactly(new PortForward(null, null, 80, 80), new PortForward(null, null, 2222, 2222));
-      assertThat(passt("-t", "22", "-u", "none").config.udpIn).isEqualTo(ForwardRules.NONE);
-      assertThat(passt("-t", "all").config.udpIn.mode()).isEqualTo(ForwardRules.Mode.ALL);
-    });
+    Options o = passt("-t", "2222:22,80");
+    assertThat(o.config.udpIn.ports())
+        .containsExactly(new PortForward(null, null, 80, 80), new PortForward(null, null, 2222, 2222));
+    assertThat(passt("-t", "22", "-u", "none").config.udpIn).isEqualTo(ForwardRules.NONE);
+    NotYet.without("-t all", () -> NotYet.without("-u all", () ->
+        assertThat(passt("-t", "all").config.udpIn.mode()).isEqualTo(ForwardRules.Mode.ALL)));
   }
 
   @Test

@@ -25,7 +25,7 @@ public final class GuestTcp {
 
   /** A TCP segment read from a frame to the guest. */
   public record Seg(int flags, int seq, int ack, int window, int mss, int wscale, byte[] payload,
-      boolean checksumOk, int sport, int dport) {
+      boolean checksumOk, int sport, int dport, String src, String dst) {
     public boolean has(int f) {
       return (flags & f) != 0;
     }
@@ -106,19 +106,28 @@ public final class GuestTcp {
     if (!t.isValid(f.l4Length()) || !t.parseOptions()) throw new AssertionError("bad TCP header");
     long pseudo;
     boolean ok = true;
+    String src;
+    String dst;
     if (f.ipVersion() == 4) {
       Ipv4 ip = new Ipv4().wrap(b, f.l3Offset());
       ok = ip.isChecksumValid();
       pseudo = ip.pseudoHeaderSum();
+      src = Addresses.fromInt(ip.source()).getHostAddress();
+      dst = Addresses.fromInt(ip.destination()).getHostAddress();
     } else {
       Ipv6 ip = new Ipv6().wrap(b, f.l3Offset());
       pseudo = Checksum.pseudoHeader6(b, ip.sourceOffset(), 6, f.l4Length());
+      byte[] a = new byte[16];
+      ip.getSource(a);
+      src = Addresses.v6(a).getHostAddress();
+      ip.getDestination(a);
+      dst = Addresses.v6(a).getHostAddress();
     }
     ok &= t.isChecksumValid(pseudo);
     byte[] p = new byte[t.payloadLength()];
     b.getBytes(t.payloadOffset(), p);
     return new Seg(t.flags(), t.seq(), t.ackNumber(), t.window(), t.mss(), t.wscale(), p, ok,
-        t.sourcePort(), t.destinationPort());
+        t.sourcePort(), t.destinationPort(), src, dst);
   }
 
   /** Sends a segment of this connection. */
@@ -156,6 +165,43 @@ public final class GuestTcp {
     ack();
     return s;
   }
+
+  /**
+   * The guest as a server: waits for the handler's SYN to {@code guestPort} (other frames are
+   * skipped), answers with SYN-ACK (MSS {@code mss}, window scale 7) and waits for its ACK.
+   * The connection's remote end is the SYN's source.
+   */
+  public static GuestTcp accept(HandlerHarness h, byte[] ourMac, String guest, int guestPort,
+      int isn, int mss, long ms) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+    Seg syn = null;
+    while (syn == null) {
+      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (left <= 0) throw new AssertionError("no SYN to port " + guestPort + " in " + ms + " ms");
+      byte[] f = h.toGuest.poll(left, TimeUnit.MILLISECONDS);
+      if (f == null) continue;
+      Seg s = parse(f);
+      if (s.flags() == Tcp.SYN && s.dport() == guestPort) syn = s;
+    }
+    GuestTcp g = new GuestTcp(h, ourMac, guest, guestPort, syn.src(), syn.sport(), isn);
+    g.log.add(syn);
+    g.synSeen = syn;
+    g.rcvNxt = syn.seq() + 1;
+    g.peerMss = syn.mss();
+    g.peerWscale = Math.max(0, syn.wscale());
+    g.send(isn, Tcp.SYN | Tcp.ACK, synOptions(mss, g.wscale), new byte[0]);
+    g.sndNxt = isn + 1;
+    Seg a = g.next(5000);
+    if (a == null || a.flags() != Tcp.ACK || a.ack() != isn + 1) {
+      throw new AssertionError("no ACK of the SYN-ACK: " + a);
+    }
+    g.sndUna = g.sndNxt;
+    g.peerWindow = (long) a.window() << g.peerWscale;
+    return g;
+  }
+
+  /** The handler's SYN, when this guest accepted a connection. */
+  public Seg synSeen;
 
   /** Takes in one segment from the handler as a guest stack would; returns it. */
   public Seg absorb(Seg s) {

@@ -33,11 +33,13 @@ public final class TestNetns implements AutoCloseable {
   private static final int O_RDONLY = 0;
 
   private final Process holder;
+  private final long pid;
   private final int fd;
 
   private TestNetns(Process holder, int fd) {
     this.holder = holder;
     this.fd = fd;
+    this.pid = holder.pid();
   }
 
   /** Creates the namespace: a {@code sleep} in a new one holds it, {@code nsenter} sets it up. */
@@ -83,6 +85,26 @@ public final class TestNetns implements AutoCloseable {
       throw new IOException("TestNetns: " + String.join(" ", cmd) + " failed: " + out);
     }
   }
+
+  /**
+   * Gives the namespace a second, non-loopback interface: a veth pair ({@code tveth0}, {@code
+   * tveth1}), both ends inside, with {@code 203.0.113.5/24} and {@code 2001:db8:5::5/64} (no DAD)
+   * on {@code tveth0}. Idempotent.
+   */
+  public synchronized void addUplink() throws IOException, InterruptedException {
+    if (uplink) return;
+    run("nsenter", "-t", Long.toString(pid), "-n", "sh", "-c",
+        "ip link add tveth0 type veth peer name tveth1"
+            + " && ip link set tveth1 up && ip link set tveth0 up"
+            + " && ip addr add " + UPLINK4 + "/24 dev tveth0"
+            + " && ip -6 addr add " + UPLINK6 + "/64 dev tveth0 nodad");
+    uplink = true;
+  }
+
+  /** The addresses {@link #addUplink()} adds. */
+  public static final String UPLINK4 = "203.0.113.5";
+  public static final String UPLINK6 = "2001:db8:5::5";
+  private boolean uplink;
 
   /** Moves the calling thread into the namespace (for good). */
   public void enter() {

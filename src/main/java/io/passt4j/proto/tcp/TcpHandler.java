@@ -3,6 +3,7 @@ package io.passt4j.proto.tcp;
 import io.netty.buffer.ByteBuf;
 import io.passt4j.PasstConfig;
 import io.passt4j.fwd.AddressMap;
+import io.passt4j.fwd.PortForward;
 import io.passt4j.packet.Addresses;
 import io.passt4j.packet.Checksum;
 import io.passt4j.packet.Frame;
@@ -13,6 +14,7 @@ import io.passt4j.packet.Packets;
 import io.passt4j.packet.Tcp;
 import io.passt4j.spi.HandlerContext;
 import io.passt4j.spi.HostStreamSocket;
+import io.passt4j.spi.HostTcpListener;
 import io.passt4j.spi.ProtocolHandler;
 import io.passt4j.spi.TcpCallbacks;
 import io.vertx.core.Future;
@@ -77,12 +79,17 @@ final class TcpHandler implements ProtocolHandler {
   private AddressMap map;
   private Mac isnMac;
   private long timer = -1;
+  private final List<HostTcpListener> listeners = new ArrayList<>();
 
   /** A connection's key: the guest's end and the remote end as the guest addresses it. */
   record Key(int version, InetAddress guestAddr, int guestPort, InetAddress remoteAddr,
       int remotePort) {}
 
-  enum State { CONNECTING, SYN_RCVD, ESTABLISHED }
+  /**
+   * Guest-initiated: CONNECTING (host connect pending), SYN_RCVD (our SYN-ACK sent). Host-initiated
+   * ({@code -t}): SYN_SENT (our SYN sent to the guest). Then ESTABLISHED for both.
+   */
+  enum State { CONNECTING, SYN_RCVD, SYN_SENT, ESTABLISHED }
 
   /** One connection. Sequence numbers are ints compared with {@link Tcp#seqLt}. */
   final class Conn implements TcpCallbacks {
@@ -91,6 +98,8 @@ final class TcpHandler implements ProtocolHandler {
     final byte[] remoteIp;
     HostStreamSocket sock;
     State state = State.CONNECTING;
+    /** Opened by a host peer through a {@code -t} listener. */
+    boolean inbound;
     boolean closed;
     // guest -> host
     int irs;
@@ -136,6 +145,13 @@ final class TcpHandler implements ProtocolHandler {
     @Override
     public void connected(HostStreamSocket s) {
       if (closed) return;
+      if (inbound) {
+        // Accepted from a -t listener: SYN to the guest.
+        sock = s;
+        segment(this, Tcp.SYN, iss, 0, 0, true);
+        rtoAt = now() + limits.ackMs();
+        return;
+      }
       ctx.count("connected");
       state = State.SYN_RCVD;
       sndUna = iss;
@@ -208,13 +224,26 @@ final class TcpHandler implements ProtocolHandler {
     } catch (GeneralSecurityException e) {
       return Future.failedFuture("TCP: no HmacSHA256 for initial sequence numbers: " + e);
     }
+    for (PortForward pf : config.tcpIn.ports()) {
+      String err = listen(pf);
+      if (err != null) {
+        closeListeners();
+        return Future.failedFuture(err);
+      }
+    }
     timer = ctx.vertx().setPeriodic(limits.tickMs(), id -> tick(now()));
     return Future.succeededFuture();
+  }
+
+  private void closeListeners() {
+    for (HostTcpListener l : listeners) l.close();
+    listeners.clear();
   }
 
   @Override
   public Future<Void> stop() {
     if (timer >= 0) ctx.vertx().cancelTimer(timer);
+    closeListeners();
     for (Conn c : new ArrayList<>(conns.values())) forget(c, true);
     return Future.succeededFuture();
   }
@@ -324,11 +353,19 @@ final class TcpHandler implements ProtocolHandler {
       return;
     }
     if (syn) {
-      ctx.drop("SYN-ACK from guest");
+      if (c.state == State.SYN_SENT) {
+        synAck(c);
+      } else if (c.inbound && c.state == State.ESTABLISHED && tcp.seq() == c.irs) {
+        // Our ACK of its SYN-ACK got lost: the guest repeats it.
+        ctx.count("SYN-ACK repeated");
+        ack(c);
+      } else {
+        ctx.drop("SYN-ACK from guest");
+      }
       return;
     }
     switch (c.state) {
-      case CONNECTING -> ctx.drop("segment before handshake");
+      case CONNECTING, SYN_SENT -> ctx.drop("segment before handshake");
       case SYN_RCVD -> {
         if (tcp.ackNumber() != c.iss + 1) {
           ctx.drop("bad ACK in handshake");
@@ -399,6 +436,123 @@ final class TcpHandler implements ProtocolHandler {
     }
     conns.put(key, c);
     ctx.count("connections opened");
+  }
+
+  // ---- host-initiated connections (-t)
+
+  /** Binds the listeners of one forwarded port; an error message when none could be bound. */
+  private String listen(PortForward pf) {
+    List<InetAddress> binds = new ArrayList<>();
+    try {
+      if (pf.bindAddress() != null) {
+        InetAddress a = InetAddress.getByName(pf.bindAddress());
+        if (a instanceof Inet4Address ? config.ipv4 : config.ipv6) binds.add(a);
+      } else {
+        if (config.ipv4) binds.add(any(4));
+        if (config.ipv6) binds.add(any(6));
+      }
+    } catch (UnknownHostException e) {
+      return "-t: invalid bind address: " + pf.bindAddress();
+    }
+    String last = null;
+    int bound = 0;
+    for (InetAddress a : binds) {
+      try {
+        listeners.add(ctx.sockets().tcpListen(new InetSocketAddress(a, pf.port()),
+            pf.bindInterface(), (remote, local) -> accepted(pf, remote)));
+        bound++;
+      } catch (IOException e) {
+        last = e.getMessage();
+        ctx.log().warn("Failed to bind TCP port " + pf.port() + " on " + a.getHostAddress()
+            + ": " + e.getMessage());
+      }
+    }
+    if (bound == 0 && !binds.isEmpty()) {
+      return "Failed to bind any port for '-t " + pf.port() + "': " + last;
+    }
+    return null;
+  }
+
+  /**
+   * A host peer connected to a forwarded port: a connection to the guest's target port at the
+   * address the guest last used, from the peer's address as the guest sees it; null refuses it.
+   */
+  private Conn accepted(PortForward pf, InetSocketAddress remote) {
+    InetAddress from = remote.getAddress();
+    if (from instanceof Inet6Address a6 && isV4Mapped(a6.getAddress())) {
+      from = Addresses.fromInt(toInt(java.util.Arrays.copyOfRange(a6.getAddress(), 12, 16)));
+    }
+    int v = from instanceof Inet6Address ? 6 : 4;
+    InetAddress guestAddr;
+    if (v == 4) guestAddr = ctx.guest().addr4();
+    else if (Addresses.isLinkLocal(from.getAddress())) guestAddr = ctx.guest().addr6LinkLocal();
+    else guestAddr = ctx.guest().addr6();
+    if (guestAddr == null) {
+      ctx.count("forwarded connection: no guest address");
+      return null;
+    }
+    InetAddress shown = map.toGuest(from, remote.getPort(), false);
+    if (shown == null) {
+      ctx.count("forwarded connection: no address to show");
+      return null;
+    }
+    Key key = new Key(v, guestAddr, pf.targetPort(), shown, remote.getPort());
+    if (conns.containsKey(key)) {
+      ctx.count("forwarded connection: flow exists");
+      return null;
+    }
+    if (conns.size() >= limits.maxConns()) {
+      ctx.count("connection table full");
+      return null;
+    }
+    Conn c = new Conn(key);
+    c.inbound = true;
+    c.state = State.SYN_SENT;
+    c.iss = isn(key);
+    c.sndUna = c.iss;
+    c.sndNxt = c.iss + 1;
+    c.sndMax = c.sndNxt;
+    c.ourWscale = OUR_WSCALE;
+    c.mss = ourMss(v);
+    long t = now();
+    c.lastActivity = t;
+    c.synDeadline = t + limits.synMs();
+    conns.put(key, c);
+    ctx.count("forwarded connections");
+    return c;
+  }
+
+  private static boolean isV4Mapped(byte[] a) {
+    for (int i = 0; i < 10; i++) if (a[i] != 0) return false;
+    return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
+  }
+
+  /** The guest's SYN-ACK to our SYN: options, then ESTABLISHED and our ACK. */
+  private void synAck(Conn c) {
+    if (!tcp.has(Tcp.ACK) || tcp.ackNumber() != c.iss + 1) {
+      ctx.drop("bad ACK in SYN-ACK");
+      return;
+    }
+    c.irs = tcp.seq();
+    c.rcvNxt = c.irs + 1;
+    int guestMss = tcp.mss() < 0 ? DEFAULT_MSS : Math.max(MIN_MSS, tcp.mss());
+    c.mss = Math.max(MIN_MSS, Math.min(guestMss, ourMss(c.key.version())));
+    if (tcp.wscale() >= 0) {
+      c.guestWscale = Math.min(Tcp.MAX_WSCALE, tcp.wscale());
+    } else {
+      // RFC 7323: scaling only when both sides offered it.
+      c.ourWscale = 0;
+      c.guestWscale = 0;
+    }
+    c.guestWnd = tcp.window();
+    c.state = State.ESTABLISHED;
+    c.sndUna = c.iss + 1;
+    c.synDeadline = 0;
+    c.rtoAt = 0;
+    c.retrans = 0;
+    ctx.count("connected");
+    ack(c);
+    pump(c);
   }
 
   /** The MSS we announce: the MTU less IP and TCP headers. */
@@ -653,10 +807,17 @@ final class TcpHandler implements ProtocolHandler {
         if (t >= c.synDeadline) {
           ctx.count("handshake timeout");
           if (c.state == State.CONNECTING) rstAndForget(c, 0, c.irs + 1);
-          else rstAndForget(c, c.iss + 1, c.rcvNxt);
+          else if (c.state == State.SYN_SENT) {
+            // The guest never answered our SYN: reset the host peer, forget.
+            forget(c, true);
+          } else rstAndForget(c, c.iss + 1, c.rcvNxt);
         } else if (c.state == State.SYN_RCVD && c.rtoAt != 0 && t >= c.rtoAt) {
           ctx.count("retransmission");
           segment(c, Tcp.SYN | Tcp.ACK, c.iss, 0, true);
+          c.rtoAt = t + limits.ackMs();
+        } else if (c.state == State.SYN_SENT && c.sock != null && c.rtoAt != 0 && t >= c.rtoAt) {
+          ctx.count("retransmission");
+          segment(c, Tcp.SYN, c.iss, 0, 0, true);
           c.rtoAt = t + limits.ackMs();
         }
         continue;

@@ -30,7 +30,7 @@ public final class TcpPlugin implements ProtocolPlugin {
 
   @Override
   public String description() {
-    return "TCP connections from the guest through host sockets";
+    return "TCP connections from the guest through host sockets, and in through -t";
   }
 
   @Override
