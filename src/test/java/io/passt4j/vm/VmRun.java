@@ -47,11 +47,22 @@ final class VmRun {
 
   /** Runs the demo with {@code daemon} (word-split, "-s SOCKET" appended) and guest settings. */
   static VmRun run(String daemon, String guestAppend, int timeoutSeconds) throws IOException, InterruptedException {
+    return run("scripts/vm/vm-demo.sh", Map.of("DAEMON", daemon, "GUEST_APPEND", guestAppend),
+        timeoutSeconds);
+  }
+
+  /**
+   * Runs {@code script} (relative to the repository root; a {@code vm-demo.sh}-like script taking
+   * {@code --timeout}) with {@code env} added. CHECK and RESULT lines are taken from its whole
+   * output, so host-side checks count too.
+   */
+  static VmRun run(String script, Map<String, String> env, int timeoutSeconds)
+      throws IOException, InterruptedException {
     Path log = Files.createTempFile("passt4j-vm", ".log");
-    ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("scripts/vm/vm-demo.sh").toString(),
+    ProcessBuilder pb = new ProcessBuilder(ROOT.resolve(script).toString(),
         "--timeout", String.valueOf(timeoutSeconds));
-    pb.environment().put("DAEMON", daemon);
-    pb.environment().put("GUEST_APPEND", guestAppend);
+    pb.environment().putAll(env);
+    String daemon = env.getOrDefault("DAEMON", "(default)");
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     long t0 = System.nanoTime();
     Process p = pb.start();

@@ -19,6 +19,19 @@
  * is ignored, a RST ends it), so a SYN followed in the same batch by another segment of the flow
  * cannot wedge it (Debian's passt hangs there).
  *
+ * <p><b>Host-initiated ({@code -t}).</b> At start the handler listens for each forwarded port
+ * ({@link io.passt4j.spi.HostSockets#tcpListen}): on the wildcard of each enabled family (the
+ * IPv6 socket IPv6 only, as in passt) or on the given bind address, bound to the interface when
+ * one is given; a port that can't be bound in any family fails the start ({@code Failed to bind
+ * any port for '-t PORT'}). An accepted socket becomes a connection in state {@code SYN_SENT}:
+ * a SYN (our MSS, window scale 7) to the guest's target port at the address the guest last used
+ * ({@link io.passt4j.spi.GuestState}, passt's "addr_seen"), from the peer's address as {@link
+ * io.passt4j.fwd.AddressMap#toGuest} shows it (loopback and the host's own address as the
+ * gateway, any other address unchanged: no NAT). The SYN is repeated every {@code ackMs}; the
+ * guest's SYN-ACK sets MSS and window scaling (none unless both offered it) and the connection
+ * is ESTABLISHED, after which it is the same as a guest-initiated one (nothing is read from the
+ * host socket before). A guest RST, or no SYN-ACK within the SYN timeout, resets the host peer.
+ *
  * <p><b>Guest to host.</b> In-order data is written to the host socket as a slice of the guest's
  * frame; the ACK number we send is the next expected byte less what waits in the socket's output
  * queue, so the guest is never acknowledged for bytes that could still be lost. A segment beyond
@@ -55,7 +68,7 @@
  * segments with neither SYN, RST nor ACK, malformed option lists, port 0 and unusable addresses
  * are dropped and counted.
  *
- * <p><b>Not done yet.</b> Inbound forwarding ({@code -t}: refused at the command line); pasta's
+ * <p><b>Not done yet.</b> {@code -t all} (refused at the command line); pasta's
  * loopback splice; ICMP errors instead of RST for unreachable destinations; SACK, timestamps and
  * RTT-based timers (fixed 2 s); reflecting {@code TCP_INFO} windows; link-local IPv6 destinations
  * other than the mapped gateway.
