@@ -262,6 +262,12 @@ public final class NettyHostSockets implements HostSockets {
         cb = null;
       }
       if (cb == null) {
+        counters.count("accepted socket refused");
+        try {
+          child.config().setSoLinger(0); // a reset, not a FIN
+        } catch (RuntimeException e) {
+          // closed already
+        }
         child.unsafe().closeForcibly();
         return;
       }

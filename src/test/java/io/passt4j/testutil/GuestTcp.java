@@ -173,6 +173,13 @@ public final class GuestTcp {
    */
   public static GuestTcp accept(HandlerHarness h, byte[] ourMac, String guest, int guestPort,
       int isn, int mss, long ms) throws InterruptedException {
+    return accept(h, ourMac, guest, guestPort, isn, mss, 7, ms);
+  }
+
+  /** As {@link #accept(HandlerHarness, byte[], String, int, int, int, long)}, offering
+   * window scale {@code wscale} (none when negative). */
+  public static GuestTcp accept(HandlerHarness h, byte[] ourMac, String guest, int guestPort,
+      int isn, int mss, int wscale, long ms) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
     Seg syn = null;
     while (syn == null) {
@@ -188,8 +195,10 @@ public final class GuestTcp {
     g.synSeen = syn;
     g.rcvNxt = syn.seq() + 1;
     g.peerMss = syn.mss();
-    g.peerWscale = Math.max(0, syn.wscale());
-    g.send(isn, Tcp.SYN | Tcp.ACK, synOptions(mss, g.wscale), new byte[0]);
+    // RFC 7323: scaling applies only when both sides offered it.
+    g.wscale = wscale < 0 || syn.wscale() < 0 ? 0 : wscale;
+    g.peerWscale = wscale < 0 ? 0 : Math.max(0, syn.wscale());
+    g.send(isn, Tcp.SYN | Tcp.ACK, synOptions(mss, wscale), new byte[0]);
     g.sndNxt = isn + 1;
     Seg a = g.next(5000);
     if (a == null || a.flags() != Tcp.ACK || a.ack() != isn + 1) {

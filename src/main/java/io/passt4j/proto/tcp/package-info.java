@@ -25,7 +25,8 @@
  * one is given; a port that can't be bound in any family fails the start ({@code Failed to bind
  * any port for '-t PORT'}). An accepted socket becomes a connection in state {@code SYN_SENT}:
  * a SYN (our MSS, window scale 7) to the guest's target port at the address the guest last used
- * ({@link io.passt4j.spi.GuestState}, passt's "addr_seen"), from the peer's address as {@link
+ * ({@link io.passt4j.spi.GuestState}, passt's "addr_seen": as in passt, a guest that has not
+ * sent anything from its SLAAC address yet is addressed at the configured one), from the peer's address as {@link
  * io.passt4j.fwd.AddressMap#toGuest} shows it (loopback and the host's own address as the
  * gateway, any other address unchanged: no NAT). The SYN is repeated every {@code ackMs}; the
  * guest's SYN-ACK sets MSS and window scaling (none unless both offered it) and the connection

@@ -177,6 +177,21 @@ class TcpInboundTest {
   }
 
   @Test
+  @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+  void noWindowScalingUnlessTheGuestOffersIt() throws Exception {
+    HandlerHarness h = HandlerHarness.deploy(vertx, cfg, new TcpPlugin());
+    byte[] data = bytes(200_000, 9);
+    CompletableFuture<byte[]> got = client(null, "127.0.0.1", data);
+    GuestTcp g = GuestTcp.accept(h, cfg.ourMac, GUEST4, GUEST_PORT, 9000, 1460, -1, 10_000);
+    assertThat(g.log.get(g.log.size() - 1).window()).as("our window, unscaled").isEqualTo(65535);
+    g.run(new byte[0], false, () -> g.finReceived, 20_000);
+    assertThat(g.received.toByteArray()).isEqualTo(data);
+    g.run(data, true, () -> true, 20_000);
+    assertThat(got.get(20, TimeUnit.SECONDS)).isEqualTo(data);
+    await(() -> h.verticle.openSockets() == 2);
+  }
+
+  @Test
   @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
   void guestResetResetsTheClient() throws Exception {
     HandlerHarness h = HandlerHarness.deploy(vertx, cfg, new TcpPlugin());
