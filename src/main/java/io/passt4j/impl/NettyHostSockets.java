@@ -2,6 +2,7 @@ package io.passt4j.impl;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
@@ -13,6 +14,7 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.passt4j.impl.nat.LibC;
 import io.passt4j.spi.DatagramReceiver;
@@ -133,27 +135,10 @@ public final class NettyHostSockets implements HostSockets {
     // Netty's default for datagram channels is a fixed 2048-byte buffer, which truncates
     // anything larger: take whole datagrams (up to 64 KiB).
     ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_DATAGRAM));
-    if (iface != null) {
-      byte[] name = (iface + "\0").getBytes(StandardCharsets.US_ASCII);
-      if (LibC.INSTANCE.setsockopt(ch.fd().intValue(), LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE,
-          name, name.length) != 0) {
-        ch.unsafe().closeForcibly();
-        throw new IOException("can't bind to interface " + iface + ": " + LibC.lastError());
-      }
-    }
+    bindToDevice(ch, iface);
     ch.pipeline().addLast(s);
-    ChannelFuture reg = loop.register(ch);
-    if (!reg.isDone() || !reg.isSuccess()) {
-      ch.unsafe().closeForcibly();
-      throw new IOException("can't register socket: "
-          + (reg.cause() != null ? reg.cause().getMessage() : "not on the event loop"));
-    }
-    ChannelFuture b = ch.bind(bind);
-    if (!b.isDone() || !b.isSuccess()) {
-      ch.close();
-      Throwable c = b.cause();
-      throw new IOException("can't bind to " + bind + ": " + (c != null ? c.getMessage() : "pending"));
-    }
+    register(ch);
+    bindNow(ch, bind, "can't bind to " + bind + ": ");
     open.add(s);
     return s;
   }
@@ -168,30 +153,10 @@ public final class NettyHostSockets implements HostSockets {
     NettyTcpSocket s = new NettyTcpSocket(ch, loop, remote, callbacks, counters, log,
         () -> openTcp.remove(self[0]));
     self[0] = s;
-    if (bindInterface != null) {
-      byte[] name = (bindInterface + "\0").getBytes(StandardCharsets.US_ASCII);
-      if (LibC.INSTANCE.setsockopt(ch.fd().intValue(), LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE,
-          name, name.length) != 0) {
-        ch.unsafe().closeForcibly();
-        throw new IOException("can't bind to interface " + bindInterface + ": " + LibC.lastError());
-      }
-    }
+    bindToDevice(ch, bindInterface);
     ch.pipeline().addLast(s);
-    ChannelFuture reg = loop.register(ch);
-    if (!reg.isDone() || !reg.isSuccess()) {
-      ch.unsafe().closeForcibly();
-      throw new IOException("can't register socket: "
-          + (reg.cause() != null ? reg.cause().getMessage() : "not on the event loop"));
-    }
-    if (bind != null) {
-      ChannelFuture b = ch.bind(bind);
-      if (!b.isDone() || !b.isSuccess()) {
-        ch.close();
-        Throwable c = b.cause();
-        throw new IOException("can't bind to " + bind + ": "
-            + (c != null ? c.getMessage() : "pending"));
-      }
-    }
+    register(ch);
+    if (bind != null) bindNow(ch, bind, "can't bind to " + bind + ": ");
     openTcp.add(s);
     s.connect();
     return s;
@@ -212,31 +177,45 @@ public final class NettyHostSockets implements HostSockets {
         throw new IOException("can't set IPV6_V6ONLY: " + LibC.lastError());
       }
     }
-    if (bindInterface != null) {
-      byte[] name = (bindInterface + "\0").getBytes(StandardCharsets.US_ASCII);
-      if (LibC.INSTANCE.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE, name,
-          name.length) != 0) {
-        ch.unsafe().closeForcibly();
-        throw new IOException("can't bind to interface " + bindInterface + ": " + LibC.lastError());
-      }
-    }
+    bindToDevice(ch, bindInterface);
     ch.config().setOption(ChannelOption.SO_REUSEADDR, true);
     Listener l = new Listener(ch, acceptor);
     ch.pipeline().addLast(l);
+    register(ch);
+    bindNow(ch, bind, "");
+    listeners.add(l);
+    return l;
+  }
+
+  /** {@code SO_BINDTODEVICE} to {@code iface} unless it is null; closes the channel on failure. */
+  private static void bindToDevice(Channel ch, String iface) throws IOException {
+    if (iface == null) return;
+    byte[] name = (iface + "\0").getBytes(StandardCharsets.US_ASCII);
+    int fd = ((UnixChannel) ch).fd().intValue();
+    if (LibC.INSTANCE.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE, name, name.length) != 0) {
+      ch.unsafe().closeForcibly();
+      throw new IOException("can't bind to interface " + iface + ": " + LibC.lastError());
+    }
+  }
+
+  /** Registers on our loop; we are on it, so this completes before it returns. */
+  private void register(Channel ch) throws IOException {
     ChannelFuture reg = loop.register(ch);
     if (!reg.isDone() || !reg.isSuccess()) {
       ch.unsafe().closeForcibly();
       throw new IOException("can't register socket: "
           + (reg.cause() != null ? reg.cause().getMessage() : "not on the event loop"));
     }
-    ChannelFuture b = ch.bind(bind);
+  }
+
+  /** Binds a registered channel at once; closes it and throws {@code prefix + why} on failure. */
+  private static void bindNow(Channel ch, InetSocketAddress addr, String prefix) throws IOException {
+    ChannelFuture b = ch.bind(addr);
     if (!b.isDone() || !b.isSuccess()) {
       ch.close();
       Throwable c = b.cause();
-      throw new IOException(c != null ? String.valueOf(c.getMessage()) : "bind pending");
+      throw new IOException(prefix + (c != null ? String.valueOf(c.getMessage()) : "bind pending"));
     }
-    listeners.add(l);
-    return l;
   }
 
   /** A listening socket: hands each accepted channel, registered on our loop, to the acceptor. */
