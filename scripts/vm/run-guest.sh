@@ -1,7 +1,7 @@
 #!/bin/sh
 # run-guest.sh --socket PATH [--timeout SECS] [--script GUEST_SCRIPT]
 #              [--append "KEY=VAL ..."] [--assets DIR] [--log FILE]
-#              [--accel auto|kvm|tcg] [--mac MAC]
+#              [--accel auto|kvm|tcg] [--mac MAC] [--extra FILE]...
 #
 # Boots the test guest (kernel + busybox initramfs from build-assets.sh) with
 # one virtio-net NIC connected to a passt-compatible daemon listening on the
@@ -11,6 +11,8 @@
 # The guest script (default: guest-basic.sh next to this file) is packed into
 # a small cpio archive appended to the initramfs and runs as /test.sh.
 # KEY=VAL words of --append (KEY without dots) end up in its environment.
+# Each --extra FILE (e.g. a static helper binary) goes into the same archive as
+# /usr/bin/<basename of FILE>.
 # The console (\r stripped) goes to stdout, and also to --log FILE if given.
 #
 # Exit status: qemu's (0 after the guest powered off), 124 on timeout,
@@ -20,9 +22,9 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 SOCK= TIMEOUT=120 SCRIPT=$HERE/guest-basic.sh APPEND= ASSETS=${VM_ASSETS:-$ROOT/.vm-cache}
-LOG= ACCEL=${VM_ACCEL:-auto} MAC=52:54:00:12:34:56
+LOG= ACCEL=${VM_ACCEL:-auto} MAC=52:54:00:12:34:56 EXTRA=
 
-usage() { sed -n '2,17s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,19s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --socket) SOCK=$2; shift 2 ;;
@@ -33,6 +35,8 @@ while [ $# -gt 0 ]; do
         --log) LOG=$2; shift 2 ;;
         --accel) ACCEL=$2; shift 2 ;;
         --mac) MAC=$2; shift 2 ;;
+        --extra) [ -f "$2" ] || { echo "run-guest: no file $2" >&2; exit 2; }
+                 EXTRA="$EXTRA $(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift 2 ;;
         -h|--help) usage ;;
         *) echo "run-guest: unknown argument $1" >&2; usage ;;
     esac
@@ -57,13 +61,16 @@ cleanup() { rm -rf "$TMP"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# initrd = base initramfs + appended archive holding /test.sh
-mk_initrd() { # mk_initrd SCRIPT OUT
-    mkdir -p "$TMP/ov"
-    cp "$1" "$TMP/ov/test.sh"
+# initrd = base initramfs + appended archive holding /test.sh (and the --extra files)
+mk_initrd() { # mk_initrd SCRIPT OUT [EXTRA_FILE...]
+    mk_s=$1 mk_o=$2
+    shift 2
+    mkdir -p "$TMP/ov/usr/bin"
+    cp "$mk_s" "$TMP/ov/test.sh"
     chmod 755 "$TMP/ov/test.sh"
-    (cd "$TMP/ov" && echo test.sh | /bin/busybox cpio -o -H newc 2>/dev/null) | gzip -1 > "$TMP/ov.cpio.gz"
-    cat "$ASSETS/initramfs.cpio.gz" "$TMP/ov.cpio.gz" > "$2"
+    for f in "$@"; do cp "$f" "$TMP/ov/usr/bin/"; chmod 755 "$TMP/ov/usr/bin/$(basename "$f")"; done
+    (cd "$TMP/ov" && find test.sh usr/bin -type f | /bin/busybox cpio -o -H newc 2>/dev/null) | gzip -1 > "$TMP/ov.cpio.gz"
+    cat "$ASSETS/initramfs.cpio.gz" "$TMP/ov.cpio.gz" > "$mk_o"
     rm -rf "$TMP/ov"
 }
 
@@ -102,7 +109,8 @@ case "$ACCEL" in
     *) echo "run-guest: bad --accel $ACCEL" >&2; exit 2 ;;
 esac
 
-mk_initrd "$SCRIPT" "$TMP/initrd.img"
+# shellcheck disable=SC2086
+mk_initrd "$SCRIPT" "$TMP/initrd.img" $EXTRA
 
 T0=$(date +%s.%N)
 echo "run-guest: accel=$ACCEL socket=$SOCK timeout=${TIMEOUT}s script=$SCRIPT" >&2
