@@ -92,7 +92,12 @@ if ! skip crr; then timeout $((CRR_DUR + 15)) tcpbench crr "$GW" "$SRV_PORT" "$C
 if [ "$TFWD" = 1 ]; then
     timeout $((DUR + 30)) iperf3 -s -p "$TFWD_PORT" -1 >/tmp/tfwd.log 2>&1 &
     SPID=$!
-    sleep 0.5
+    # listening yet? (iperf3 starts slowly under TCG; a SYN before that gets a RST)
+    hex=$(printf '%04X' "$TFWD_PORT")
+    i=0
+    while [ $i -lt 100 ] && ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" {f=1} END {exit !f}'; do
+        sleep 0.1; i=$((i+1))
+    done
     echo "READY tfwd port=$TFWD_PORT"
     wait $SPID
     check tfwd_server $? "$(tail -n 1 /tmp/tfwd.log)"

@@ -165,16 +165,21 @@ static int cmd_rr(const char *host, int port, double secs) {
         printf("RESULT rr_error=connect: %s\n", strerror(errno));
         return 1;
     }
-    long n = 0;
-    double t0 = now(), t1 = t0, end = t0 + secs;
+    long n = 0, slow = 0;
+    double t0 = now(), t1 = t0, end = t0 + secs, max = 0;
     int err = 0;
     while ((t1 = now()) < end) {
         if (transact(fd) < 0) { err = errno ? errno : EPIPE; break; }
+        double d = now() - t1;
+        if (d > max) max = d;
+        if (d > 0.010) slow++;
         n++;
     }
     close(fd);
     if (err) printf("RESULT rr_error=after %ld transactions: %s\n", n, strerror(err));
     printf("RESULT rr_count=%ld\n", n);
+    printf("RESULT rr_max_ms=%.1f\n", max * 1e3);
+    printf("RESULT rr_slow=%ld\n", slow); /* transactions over 10 ms */
     printf("RESULT rr_per_s=%.1f\n", n / (t1 - t0));
     return err ? 1 : 0;
 }
