@@ -60,7 +60,23 @@ public interface LibC {
 
   int dup2(int oldfd, int newfd);
 
+  int O_RDONLY = 0;
+  int O_WRONLY = 1;
   int O_RDWR = 2;
+  int O_NONBLOCK = 04000;
+  int O_CLOEXEC = 02000000;
+  int AF_NETLINK = 16;
+  int SOCK_RAW = 3;
+  int NETLINK_ROUTE = 0;
+  int CLONE_NEWNET = 0x40000000;
+  int ENXIO = 6;
+  int EINTR = 4;
+
+  @ssize_t long read(int fd, byte[] buf, @size_t long count);
+
+  int mkfifo(String path, int mode);
+
+  int if_nametoindex(String name);
 
   /** The loaded library. */
   LibC INSTANCE = LibraryLoader.create(LibC.class).load(Platform.getNativePlatform().getStandardCLibraryName());
