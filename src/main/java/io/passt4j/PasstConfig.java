@@ -151,6 +151,11 @@ public final class PasstConfig {
   /** Seconds between counter events ({@link Passt4jEvents#countersAddress}); 0 publishes none. */
   public int countersInterval = 10;
 
+  // ---- endpoint (pasta)
+
+  /** An open tap device (blocking, {@code IFF_TAP | IFF_NO_PI}) to serve; -1 when none. */
+  public int tapFd = -1;
+
   /** A copy, through JSON. */
   public PasstConfig copy() {
     return fromJson(toJson());
@@ -182,6 +187,7 @@ public final class PasstConfig {
     o.put("tcpOut", tcpOut.toJson()).put("udpOut", udpOut.toJson());
     o.put("socketPath", socketPath).put("fd", fd).put("oneOff", oneOff).put("pcapPath", pcapPath);
     o.put("instanceName", instanceName).put("countersInterval", countersInterval);
+    o.put("tapFd", tapFd);
     return o;
   }
 
@@ -232,6 +238,7 @@ public final class PasstConfig {
     c.pcapPath = o.getString("pcapPath");
     c.instanceName = o.getString("instanceName");
     c.countersInterval = o.getInteger("countersInterval", c.countersInterval);
+    c.tapFd = o.getInteger("tapFd", -1);
     return c;
   }
 

@@ -36,10 +36,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The passt endpoint: owns the UNIX stream socket qemu connects to (or a socket handed over with
- * {@code --fd}), reads length-prefixed frames, classifies them and sends each to the handler the
- * {@link Dispatcher} picks; writes the frames handlers send back. One client at a time: more are
- * accepted and closed. Knows no protocol.
+ * The endpoint: owns the guest's link, either the UNIX stream socket qemu connects to (or a
+ * socket handed over with {@code --fd}; length-prefixed frames) or, in pasta mode, a tap device
+ * ({@link PasstConfig#tapFd}; one frame per read, see {@link TapFdLink}). Classifies each frame
+ * and sends it to the handler the {@link Dispatcher} picks; writes the frames handlers send back.
+ * One socket client at a time: more are accepted and closed. Knows no protocol.
  */
 public final class EndpointVerticle extends VerticleBase {
 
@@ -71,6 +72,7 @@ public final class EndpointVerticle extends VerticleBase {
   private final Ipv4 ipv4 = new Ipv4();
   private final Ipv6 ipv6 = new Ipv6();
   private String boundPath;
+  private TapFdLink tap;
 
   /**
    * @param finished completed when the endpoint is done for good: the client of a one-off
@@ -101,6 +103,17 @@ public final class EndpointVerticle extends VerticleBase {
     }
     out = vertx.eventBus().localConsumer(BusAddresses.toGuest(instance.id));
     out.handler(m -> toGuest(m.body()));
+    if (c.tapFd >= 0) {
+      tap = new TapFdLink(c.tapFd, loop, io.netty.buffer.PooledByteBufAllocator.DEFAULT);
+      tap.start(this::fromGuest, () -> counters.drop("tap queue full"), why -> {
+        log.info("tap device: " + why + ", exiting");
+        finished.tryComplete();
+      });
+      return out.completion().onSuccess(v -> instance.endpointLive = true);
+    }
+    if (c.mode == PasstConfig.Mode.PASTA) {
+      return Future.failedFuture("pasta mode needs a tap device (PasstConfig.tapFd)");
+    }
     if (c.fd >= 0) {
       EpollDomainSocketChannel ch = new EpollDomainSocketChannel(c.fd);
       ChannelFuture reg = loop.register(ch);
@@ -263,6 +276,10 @@ public final class EndpointVerticle extends VerticleBase {
 
   private void toGuest(Frame f) {
     ByteBuf buf = f.buf();
+    if (tap != null) {
+      toTap(buf);
+      return;
+    }
     Channel ch = client;
     if (ch == null || !ch.isActive()) {
       counters.drop("no client");
@@ -284,6 +301,24 @@ public final class EndpointVerticle extends VerticleBase {
     if (!flushPending) {
       flushPending = true;
       loop.execute(this::flush);
+    }
+  }
+
+  private void toTap(ByteBuf buf) {
+    try {
+      if (pcap != null) writePcap(buf);
+      int len = buf.readableBytes();
+      if (tap.write(buf)) {
+        counters.framesOut.increment();
+        counters.bytesOut.add(len);
+      } else {
+        counters.drop("tap short write");
+      }
+    } catch (IOException e) {
+      counters.drop("tap write failed");
+      if (log.isTraceEnabled()) log.trace("tap write: " + e.getMessage());
+    } finally {
+      buf.release();
     }
   }
 
@@ -314,6 +349,7 @@ public final class EndpointVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     instance.endpointLive = false;
+    if (tap != null) tap.close();
     if (client != null) client.close();
     if (server != null) server.close();
     if (boundPath != null) new File(boundPath).delete();
