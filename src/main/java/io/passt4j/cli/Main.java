@@ -3,6 +3,7 @@ package io.passt4j.cli;
 import io.passt4j.Passt4jVerticle;
 import io.passt4j.PasstConfig;
 import io.passt4j.impl.Logging;
+import io.passt4j.impl.ns.PastaNamespace;
 import io.passt4j.impl.nat.LibC;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -91,18 +92,55 @@ public final class Main {
       err.println(e.getMessage());
       return e.exitCode();
     }
+    // pasta running a command stays with it, as Debian's pasta does, and exits with its status
+    if (o.mode == PasstConfig.Mode.PASTA && o.netns == null) o.foreground = true;
     report(o.foreground ? "foreground" : "daemon");
+    PastaNamespace ns = null;
+    if (o.mode == PasstConfig.Mode.PASTA) {
+      ns = namespace(o, err); // as who we were started: needs the namespace's capabilities
+      if (ns == null) return 1;
+      o.config.tapFd = ns.tapFd();
+    }
     try {
       Privileges.drop(o.runas);
     } catch (Privileges.Failure e) {
       err.println(e.getMessage());
+      if (ns != null) ns.close();
       return 1;
     }
     info(StartupInfo.text(o));
-    return serve(o, plugins, err);
+    if (!o.autoAsNone.isEmpty()) {
+      info("Port forwarding " + String.join(", ", o.autoAsNone)
+          + ": auto is not supported yet, forwarding none");
+    }
+    try {
+      return serve(o, plugins, err, ns);
+    } finally {
+      if (ns != null) ns.close();
+    }
   }
 
-  private static int serve(Options o, ClassLoader plugins, PrintStream err) {
+  /**
+   * pasta: the command's namespaces (or the ones to join), the tap device in them and, with
+   * {@code --config-net}, its configuration; null after printing why it failed.
+   */
+  private static PastaNamespace namespace(Options o, PrintStream err) {
+    PastaNamespace ns = null;
+    try {
+      ns = o.netns == null ? PastaNamespace.spawn(o.command) : PastaNamespace.join(o.netns);
+      for (String w : ns.setUp(o.nsIfname, o.nsMacAddr, o.config, o.configNet)) {
+        if (!o.quiet) err.println(w);
+      }
+      return ns;
+    } catch (PastaNamespace.Failure e) {
+      err.println(e.getMessage());
+      if (ns != null) ns.close();
+      return null;
+    }
+  }
+
+  private static int serve(Options o, ClassLoader plugins, PrintStream err,
+      PastaNamespace ns) {
     Vertx vertx = Vertx.vertx(new VertxOptions()
         .setPreferNativeTransport(true)
         .setEventLoopPoolSize(1)
@@ -141,6 +179,20 @@ public final class Main {
       }
       if (!o.foreground) detach(o);
       verticle.finished().onComplete(x -> done.countDown());
+      if (ns != null && ns.child() != null) {
+        ns.release();
+        ns.child().onExit().thenAccept(p -> {
+          status[0] = p.exitValue();
+          done.countDown();
+        });
+      } else if (ns != null && !o.noNetnsQuit) {
+        vertx.setPeriodic(NETNS_CHECK_MS, id -> {
+          if (!namespaceAlive(o)) {
+            info("Namespace " + o.netns + " is gone, exiting");
+            done.countDown();
+          }
+        });
+      }
     });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       done.countDown();
@@ -163,6 +215,15 @@ public final class Main {
       // exiting anyway
     }
     return status[0];
+  }
+
+  /** How often pasta looks whether the namespace it joined still exists. */
+  private static final long NETNS_CHECK_MS = 1000;
+
+  /** The namespace joined is still there: its file (--netns) or the process (pasta PID). */
+  private static boolean namespaceAlive(Options o) {
+    if (o.targetPid >= 0) return ProcessHandle.of(o.targetPid).isPresent();
+    return Files.exists(Path.of(o.netns));
   }
 
   /** Writes our PID; a new file gets mode 0600, as passt's open(O_CREAT | O_TRUNC, 0600). */

@@ -77,6 +77,8 @@ public final class Options {
   public boolean dhcpSearch;
   /** {@code --no-splice}: no loopback splice path (newer passt option). */
   public boolean noSplice;
+  /** Forwarding options whose default, auto, is not built yet and was taken as "none". */
+  public final List<String> autoAsNone = new ArrayList<>();
 
   // ---- raw values, as given
 

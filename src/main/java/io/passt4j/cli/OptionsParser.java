@@ -38,7 +38,8 @@ public final class OptionsParser {
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   static {
-    notSupportedYet.addAll(List.of("pasta mode", "-t all", "-u all"));
+    notSupportedYet.addAll(List.of("-t all", "-u all", "pasta --tcp-ports", "pasta --udp-ports",
+        "pasta --tcp-ns", "pasta --udp-ns", "pasta auto", "--userns"));
     NOT_SUPPORTED_YET = java.util.Collections.unmodifiableSet(notSupportedYet);
   }
 
@@ -248,6 +249,7 @@ public final class OptionsParser {
       opt("userns", (char) 0, true, Mode.PASTA, (s, a) -> {
         if (a.isEmpty() || a.length() >= PATH_MAX) s.die("Invalid userns: " + a);
         s.o.userns = a;
+        s.usernsGiven = true;
       }),
       opt("netns", (char) 0, true, Mode.PASTA, (s, a) -> {
         String p = a.indexOf('/') < 0 ? "/run/netns/" + a : a;
@@ -517,14 +519,33 @@ public final class OptionsParser {
 
   private static void refuseNotYetSupported(State s) {
     if (s.o.listPlugins) return; // listing what is there works in every mode
-    if (s.mode == Mode.PASTA && NOT_SUPPORTED_YET.contains("pasta mode"))
-      s.die("not supported yet: pasta mode");
     if (s.mode == Mode.PASST && NOT_SUPPORTED_YET.contains("-t all")
         && s.c.tcpIn.mode() == ForwardRules.Mode.ALL)
       s.die("not supported yet: -t all");
     if (s.mode == Mode.PASST && NOT_SUPPORTED_YET.contains("-u all")
         && s.c.udpIn.mode() == ForwardRules.Mode.ALL)
       s.die("not supported yet: -u all");
+    if (s.mode != Mode.PASTA) return;
+    if (s.usernsGiven && NOT_SUPPORTED_YET.contains("--userns"))
+      s.die("not supported yet: --userns");
+    PasstConfig c = s.c;
+    Options o = s.o;
+    // pasta forwards nothing yet: port specs (and an explicit "auto") are refused; the default,
+    // auto, is taken as none and said so at start (Options.autoAsNone)
+    c.tcpIn = pastaPorts(s, "--tcp-ports", !o.tcpPorts.isEmpty(), c.tcpIn);
+    c.udpIn = pastaPorts(s, "--udp-ports", !o.udpPorts.isEmpty(), c.udpIn);
+    c.tcpOut = pastaPorts(s, "--tcp-ns", !o.tcpNsPorts.isEmpty(), c.tcpOut);
+    c.udpOut = pastaPorts(s, "--udp-ns", !o.udpNsPorts.isEmpty(), c.udpOut);
+  }
+
+  private static ForwardRules pastaPorts(State s, String option, boolean given, ForwardRules r) {
+    if (r.isNone()) return r;
+    if (r.mode() == ForwardRules.Mode.AUTO && !given && NOT_SUPPORTED_YET.contains("pasta auto")) {
+      s.o.autoAsNone.add(option);
+      return ForwardRules.NONE;
+    }
+    if (NOT_SUPPORTED_YET.contains("pasta " + option)) s.die("not supported yet: " + option);
+    return r;
   }
 
   // ---- value parsers
@@ -594,7 +615,7 @@ public final class OptionsParser {
     final Options o = new Options();
     final PasstConfig c = o.config;
     final List<String[]> ports = new ArrayList<>();
-    boolean oneOffGiven, logSizeGiven;
+    boolean oneOffGiven, logSizeGiven, usernsGiven;
 
     State(Mode mode, String programName) {
       this.mode = mode;

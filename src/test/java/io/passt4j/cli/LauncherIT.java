@@ -217,7 +217,7 @@ class LauncherIT {
   void optionErrorsAndInformation() throws Exception {
     expectFailure("exec \"$PASST\" --mtu 70000\n", "Invalid MTU: 70000");
     expectFailure("exec \"$PASST\" -x\n", "passt: invalid option -- 'x'");
-    expectFailure("exec \"$PASTA\"\n", "not supported yet: pasta mode");
+    expectFailure("exec \"$PASTA\" -t 22\n", "not supported yet: --tcp-ports");
     expectFailure("exec \"$PASST\" -f --runas nosuchuser\n", "Invalid --runas option: nosuchuser");
     expectFailure("exec \"$PASST\" -f --runas 1000:nosuchgroup\n",
         "Invalid --runas option: 1000:nosuchgroup");

@@ -6,11 +6,16 @@ final class NotYet {
   private NotYet() {}
 
   static synchronized void without(String feature, Runnable r) {
-    boolean had = OptionsParser.notSupportedYet.remove(feature);
+    without(new String[] {feature}, r);
+  }
+
+  static synchronized void without(String[] features, Runnable r) {
+    java.util.List<String> had = new java.util.ArrayList<>();
+    for (String f : features) if (OptionsParser.notSupportedYet.remove(f)) had.add(f);
     try {
       r.run();
     } finally {
-      if (had) OptionsParser.notSupportedYet.add(feature);
+      OptionsParser.notSupportedYet.addAll(had);
     }
   }
 }

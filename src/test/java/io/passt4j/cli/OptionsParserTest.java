@@ -131,8 +131,13 @@ class OptionsParserTest {
         // what we don't do yet
         e("passt", "--tcp-ports=all", "not supported yet: -t all"),
         e("passt", "-u all", "not supported yet: -u all"),
-        e("pasta", "", "not supported yet: pasta mode"),
-        e("pasta", "--config-net -t 22 --netns /run/netns/x", "not supported yet: pasta mode"));
+        e("pasta", "-t 22", "not supported yet: --tcp-ports"),
+        e("pasta", "--config-net -t 22 --netns /run/netns/x", "not supported yet: --tcp-ports"),
+        e("pasta", "-t auto", "not supported yet: --tcp-ports"),
+        e("pasta", "-t none -u 53", "not supported yet: --udp-ports"),
+        e("pasta", "-T 8080", "not supported yet: --tcp-ns"),
+        e("pasta", "-T none -U auto", "not supported yet: --udp-ns"),
+        e("pasta", "--userns /proc/1/ns/user --netns /run/netns/x", "not supported yet: --userns"));
   }
 
   private static Arguments e(String prog, String args, String message) {
@@ -281,8 +286,10 @@ class OptionsParserTest {
 
   @Test
   void pastaParsesThoughRefused() {
-    // the whole mode is refused for now; the fields are there and parse
-    NotYet.without("pasta mode", () -> {
+    // forwarding is refused for now; the fields are there and parse
+    NotYet.without(new String[] {"pasta --tcp-ports", "pasta --udp-ports", "pasta --tcp-ns",
+        "pasta --udp-ns", "pasta auto"},
+        () -> {
       Options o = OptionsParser.parse(Mode.PASTA, split(
           "--config-net -I tap0 --ns-mac-addr 02:00:00:00:00:01 --dhcp-dns -T 8080 -U none"
               + " --netns ns1 --no-netns-quit -t 22"));
@@ -307,6 +314,30 @@ class OptionsParserTest {
       assertThat(cmd.command).containsExactly("sh", "-c", "true");
       assertThat(cmd.targetPid).isEqualTo(-1);
     });
+  }
+
+  @Test
+  void pastaTakesItsDefaultAutoAsNoneAndSaysSo() {
+    Options o = OptionsParser.parse(Mode.PASTA, split("--config-net"));
+    assertThat(o.config.tcpIn).isEqualTo(ForwardRules.NONE);
+    assertThat(o.config.udpIn).isEqualTo(ForwardRules.NONE);
+    assertThat(o.config.tcpOut).isEqualTo(ForwardRules.NONE);
+    assertThat(o.config.udpOut).isEqualTo(ForwardRules.NONE);
+    assertThat(o.autoAsNone).containsExactly("--tcp-ports", "--udp-ports", "--tcp-ns", "--udp-ns");
+    Options t = OptionsParser.parse(Mode.PASTA, split("-t none"));
+    assertThat(t.autoAsNone).containsExactly("--udp-ports", "--tcp-ns", "--udp-ns");
+  }
+
+  @Test
+  void podmansInvocationParses() {
+    Options o = OptionsParser.parse(Mode.PASTA, split("--config-net --dns-forward 169.254.1.1"
+        + " -t none -u none -T none -U none --no-map-gw --quiet --netns /run/netns/x"
+        + " --map-guest-addr 169.254.1.2 --pid /tmp/p"));
+    assertThat(o.netns).isEqualTo("/run/netns/x");
+    assertThat(o.netnsOnly && o.configNet && o.quiet && o.config.noMapGw).isTrue();
+    assertThat(o.autoAsNone).isEmpty();
+    assertThat(o.config.tcpIn.isNone() && o.config.udpOut.isNone()).isTrue();
+    assertThat(o.pidFile).isEqualTo("/tmp/p");
   }
 
   @Test
