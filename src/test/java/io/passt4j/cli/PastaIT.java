@@ -157,6 +157,25 @@ class PastaIT {
     assertThat(r.out).contains("V4 " + token.toUpperCase(), "V6 " + token.toUpperCase());
   }
 
+  /**
+   * Without {@code --config-net} the tap is left down, with {@code --ns-mac-addr}'s address; the
+   * command configures it itself with DHCP, answered over the tap by the same handler as in
+   * passt mode.
+   */
+  @Test
+  void dhcpOverTheTapWithNsMacAddr() throws Exception {
+    Run r = sandbox(As.USER, """
+        "$OURS" -q --ns-mac-addr 02:00:00:00:00:42 -- sh -c '
+          ip link show eth0 | grep -q "state DOWN" && echo "tap down"
+          ip link show eth0 | grep ether
+          ip link set eth0 up
+          busybox udhcpc -i eth0 -n -q -t 3 -T 2 -s /bin/true 2>&1 | grep lease
+        '
+        """);
+    assertThat(r.out).as(r.out).contains("tap down", "link/ether 02:00:00:00:00:42",
+        "lease of 198.51.100.2 obtained from 198.51.100.1");
+  }
+
   /** pasta exits with the command's status, 128 + the signal when it was killed. */
   @ParameterizedTest
   @EnumSource(As.class)

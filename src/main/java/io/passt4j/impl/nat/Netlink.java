@@ -53,11 +53,21 @@ public final class Netlink implements AutoCloseable {
 
   /** Sets the link up, with {@code mtu} (0: unchanged) and {@code mac} (null: unchanged). */
   public void linkUp(int index, int mtu, byte[] mac) throws IOException {
+    link(index, true, mtu, mac);
+  }
+
+  /** Sets the link's MAC address, leaving it down or up as it is. */
+  public void linkMac(int index, byte[] mac) throws IOException {
+    link(index, false, 0, mac);
+  }
+
+  private void link(int index, boolean up, int mtu, byte[] mac) throws IOException {
     ByteBuffer b = start(RTM_NEWLINK, 0);
-    b.put((byte) 0).put((byte) 0).putShort((short) 0).putInt(index).putInt(IFF_UP).putInt(IFF_UP);
+    b.put((byte) 0).put((byte) 0).putShort((short) 0).putInt(index).putInt(up ? IFF_UP : 0)
+        .putInt(up ? IFF_UP : 0);
     if (mtu > 0) attr(b, IFLA_MTU, intBytes(mtu));
     if (mac != null) attr(b, IFLA_ADDRESS, mac);
-    request(b, "link up");
+    request(b, up ? "link up" : "link address");
   }
 
   /** Adds {@code addr/prefixLen} to the link; IPv6 without duplicate address detection. */

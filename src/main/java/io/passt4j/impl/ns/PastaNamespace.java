@@ -184,6 +184,8 @@ public final class PastaNamespace implements AutoCloseable {
             nl.addAddress(ifi, cfg.addr6, 64);
             if (cfg.gateway6 != null) nl.addDefaultRoute(ifi, cfg.gateway6);
           }
+        } else if (nsMac != null) {
+          nl.linkMac(ifi, nsMac);
         }
       } catch (IOException e) {
         throw new Failure("Couldn't configure the namespace: " + e.getMessage());
