@@ -158,6 +158,40 @@ class PastaIT {
   }
 
   /**
+   * TCP over the tap (main's TCP handler, unchanged): connections from the namespace to servers
+   * on the host's loopback through the gateway addresses, both families, an echo transformed by
+   * the server, and 3 MB each way compared byte for byte.
+   */
+  @ParameterizedTest
+  @EnumSource(As.class)
+  void tcpOverTheTap(As as) throws Exception {
+    String token = UUID.randomUUID().toString().substring(0, 8);
+    Run r = sandbox(as, """
+        head -c 3000000 /dev/urandom > "$DIR/up"; head -c 3000000 /dev/urandom > "$DIR/down"
+        socat TCP4-LISTEN:6000,bind=127.0.0.1,fork,reuseaddr EXEC:'tr a-z A-Z' & a=$!
+        socat TCP6-LISTEN:6001,bind=[::1],fork,reuseaddr EXEC:'tr a-z A-Z' & b=$!
+        socat -u TCP4-LISTEN:6002,bind=127.0.0.1,reuseaddr CREATE:"$DIR/up.got" & c=$!
+        socat -u OPEN:"$DIR/down" TCP6-LISTEN:6003,bind=[::1],reuseaddr & d=$!
+        sleep 0.3
+        rc=0
+        "$OURS" -q --config-net -- sh -c '
+          echo "v4 TOKEN" | timeout 10 socat - TCP4:198.51.100.1:6000
+          echo "v6 TOKEN" | timeout 10 socat - TCP6:[2001:db8::1]:6001
+          timeout 30 socat -u OPEN:"$DIR/up" TCP4:198.51.100.1:6002
+          timeout 30 socat -u TCP6:[2001:db8::1]:6003 CREATE:"$DIR/down.got"
+        ' || rc=$?
+        wait $c
+        cmp "$DIR/up" "$DIR/up.got" && echo "up same"
+        cmp "$DIR/down" "$DIR/down.got" && echo "down same"
+        kill $a $b $d 2>/dev/null
+        exit $rc
+        """.replace("TOKEN", token));
+    assertThat(r.rc).as(r.out).isZero();
+    assertThat(r.out).contains("V4 " + token.toUpperCase(), "V6 " + token.toUpperCase(),
+        "up same", "down same");
+  }
+
+  /**
    * Without {@code --config-net} the tap is left down, with {@code --ns-mac-addr}'s address; the
    * command configures it itself with DHCP, answered over the tap by the same handler as in
    * passt mode.
