@@ -58,24 +58,38 @@ final class TapFdLink {
         try {
           n = fd.read(nio, 0, MAX_FRAME);
         } catch (IOException e) {
-          if (!closed) loop.execute(() -> failed.accept(e.getMessage()));
+          if (!closed) onLoop(() -> failed.accept(e.getMessage()));
           return;
         }
+        if (closed) return;
         if (n <= 0) {
-          if (!closed) loop.execute(() -> failed.accept("end of file"));
+          onLoop(() -> failed.accept("end of file"));
           return;
         }
         if (queue.size() >= MAX_QUEUED) {
-          loop.execute(overrun);
+          if (!onLoop(overrun)) return;
           continue;
         }
         ByteBuf frame = alloc.directBuffer(n, n);
         frame.writeBytes(scratch, 0, n);
         queue.add(frame);
-        if (drainScheduled.compareAndSet(false, true)) loop.execute(() -> drain(sink));
+        if (drainScheduled.compareAndSet(false, true) && !onLoop(() -> drain(sink))) {
+          close();
+          return;
+        }
       }
     } finally {
       scratch.release();
+    }
+  }
+
+  /** Hands {@code task} to the event loop; false once the loop is gone (shutting down). */
+  private boolean onLoop(Runnable task) {
+    try {
+      loop.execute(task);
+      return true;
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return false;
     }
   }
 
