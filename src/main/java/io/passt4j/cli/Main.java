@@ -180,6 +180,7 @@ public final class Main {
       if (!o.foreground) detach(o);
       verticle.finished().onComplete(x -> done.countDown());
       if (ns != null && ns.child() != null) {
+        Logging.log(Logging.DEBUG, "Namespace ready, running the command");
         ns.release();
         ns.child().onExit().thenAccept(p -> {
           status[0] = p.exitValue();
