@@ -7,14 +7,15 @@ package io.passt4j;
  * published (every consumer gets each one), local to the Vert.x instance.
  *
  * <h2>{@code passt4j.<instance>.events.flow}</h2>
- * One message when a handler opens or closes a flow (a UDP flow, an ICMP echo identifier...):
+ * One message when a handler opens or closes a flow (a UDP flow, an ICMP echo identifier, a TCP
+ * connection):
  * <pre>
  * {"event": "opened" | "closed",
  *  "instance": "vm1", "handler": "udp", "protocol": "udp",
  *  "guest":  {"address": "198.51.100.2", "port": 40000},   the guest's end
  *  "remote": {"address": "198.51.100.1", "port": 10007},   the other end, as the guest sees it
  *  "host":   {"address": "127.0.0.1",    "port": 10007},   where it goes on the host (optional)
- *  "reason": "guest" | "forwarded" | "expired" | "evicted" | "stopped" | ...,
+ *  "reason": "guest" | "forwarded" | "expired" | "evicted" | "stopped" | "closed" | "reset" | ...,
  *  "time": 1730000000000}                                   milliseconds since the epoch
  * </pre>
  *

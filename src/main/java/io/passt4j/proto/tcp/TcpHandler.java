@@ -12,6 +12,7 @@ import io.passt4j.packet.Ipv4;
 import io.passt4j.packet.Ipv6;
 import io.passt4j.packet.Packets;
 import io.passt4j.packet.Tcp;
+import io.passt4j.spi.FlowEvent;
 import io.passt4j.spi.HandlerContext;
 import io.passt4j.spi.HostStreamSocket;
 import io.passt4j.spi.HostTcpListener;
@@ -97,6 +98,10 @@ final class TcpHandler implements ProtocolHandler {
     final byte[] guestIp;
     final byte[] remoteIp;
     HostStreamSocket sock;
+    /** The host side of the connection (connect target, or the accepted peer), for flow events. */
+    InetSocketAddress host;
+    /** A flow event "opened" went out, so "closed" must follow. */
+    boolean announced;
     State state = State.CONNECTING;
     /** Opened by a host peer through a {@code -t} listener. */
     boolean inbound;
@@ -436,6 +441,8 @@ final class TcpHandler implements ProtocolHandler {
     }
     conns.put(key, c);
     ctx.count("connections opened");
+    c.host = new InetSocketAddress(to, key.remotePort());
+    announce(c, "guest");
   }
 
   // ---- host-initiated connections (-t)
@@ -519,6 +526,8 @@ final class TcpHandler implements ProtocolHandler {
     c.synDeadline = t + limits.synMs();
     conns.put(key, c);
     ctx.count("forwarded connections");
+    c.host = remote;
+    announce(c, "forwarded");
     return c;
   }
 
@@ -783,11 +792,23 @@ final class TcpHandler implements ProtocolHandler {
     forget(c, true);
   }
 
+  /** Publishes the connection as an opened flow for embedding hosts. */
+  private void announce(Conn c, String reason) {
+    c.announced = true;
+    ctx.flowOpened(flowEvent(c, reason));
+  }
+
+  private FlowEvent flowEvent(Conn c, String reason) {
+    return new FlowEvent("tcp", new InetSocketAddress(c.key.guestAddr(), c.key.guestPort()),
+        new InetSocketAddress(c.key.remoteAddr(), c.key.remotePort()), c.host, reason);
+  }
+
   /** Removes the connection, closing (or with {@code abort}, resetting) its host socket. */
   private void forget(Conn c, boolean abort) {
     if (c.closed) return;
     c.closed = true;
     conns.remove(c.key, c);
+    if (c.announced) ctx.flowClosed(flowEvent(c, abort ? "reset" : "closed"));
     if (c.sock != null) {
       if (abort) c.sock.abort();
       else c.sock.close();

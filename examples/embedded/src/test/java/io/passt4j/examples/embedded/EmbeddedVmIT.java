@@ -95,6 +95,22 @@ class EmbeddedVmIT {
       assertThat(f.getJsonObject("guest").getInteger("port")).isEqualTo(7000);
     });
     assertThat(opened).anySatisfy(f -> assertThat(f.getString("handler")).isEqualTo("icmp"));
+    assertThat(opened).anySatisfy(f -> {
+      assertThat(f.getString("protocol")).isEqualTo("tcp");
+      assertThat(f.getString("reason")).isEqualTo("guest");
+      assertThat(f.getJsonObject("remote").getString("address")).isEqualTo("198.51.100.1");
+      assertThat(f.getJsonObject("remote").getInteger("port")).isEqualTo(10007);
+      assertThat(f.getJsonObject("host").getString("address")).isEqualTo("127.0.0.1");
+    });
+  }
+
+  @Test
+  void tcpConnectionsThatEndAreReportedClosed() {
+    // The guest's echo connections end (FIN both ways) long before the instance stops.
+    assertThat(flows("closed")).as("events:%n%s", events).anySatisfy(f -> {
+      assertThat(f.getString("protocol")).isEqualTo("tcp");
+      assertThat(f.getJsonObject("remote").getInteger("port")).isEqualTo(10007);
+    });
   }
 
   @Test
