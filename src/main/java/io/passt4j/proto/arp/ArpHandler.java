@@ -41,10 +41,6 @@ final class ArpHandler extends ReadingHandler {
 
   @Override
   protected void read(Frame f) {
-    if (f.malformed() != null) {
-      ctx.drop(f.malformed());
-      return;
-    }
     if (f.etherType() != EtherType.ARP.value()) {
       ctx.drop("not ARP");
       return;

@@ -106,10 +106,6 @@ final class DhcpHandler extends ReadingHandler {
 
   @Override
   protected void read(Frame f) {
-    if (f.malformed() != null) {
-      ctx.drop(f.malformed());
-      return;
-    }
     if (f.ipVersion() != 4 || f.ipProtocol() != IpProtocol.UDP.value()) {
       ctx.drop("not UDP/IPv4");
       return;

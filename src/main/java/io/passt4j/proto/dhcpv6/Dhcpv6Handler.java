@@ -106,10 +106,6 @@ final class Dhcpv6Handler extends ReadingHandler {
 
   @Override
   protected void read(Frame f) {
-    if (f.malformed() != null) {
-      ctx.drop(f.malformed());
-      return;
-    }
     if (f.ipVersion() != 6 || f.ipProtocol() != IpProtocol.UDP.value()) {
       ctx.drop("not UDP/IPv6");
       return;

@@ -116,10 +116,6 @@ final class NdpHandler extends ReadingHandler {
 
   @Override
   protected void read(Frame f) {
-    if (f.malformed() != null) {
-      ctx.drop(f.malformed());
-      return;
-    }
     if (f.ipVersion() != 6 || f.ipProtocol() != IpProtocol.ICMPV6.value()) {
       ctx.drop("not ICMPv6");
       return;
