@@ -79,10 +79,16 @@ public class Passt4jVerticle extends VerticleBase {
     for (ProtocolPlugin p : PluginLoader.load(pluginLoader)) {
       if (all.stream().noneMatch(x -> x.name().equals(p.name()))) all.add(p);
     }
+    String badOptions = PluginLoader.checkOptions(cfg, all);
+    if (badOptions != null) return Future.failedFuture(badOptions);
     for (ProtocolPlugin p : all) {
       if (!p.enabled(cfg)) continue;
       plugins.add(p);
-      for (FrameSelector s : p.selectors(cfg)) routes.add(new Dispatcher.Route(s, p.name()));
+      try {
+        for (FrameSelector s : p.selectors(cfg)) routes.add(new Dispatcher.Route(s, p.name()));
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(e.getMessage());
+      }
     }
     Dispatcher dispatcher;
     try {

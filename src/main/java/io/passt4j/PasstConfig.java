@@ -1,6 +1,7 @@
 package io.passt4j;
 
 import io.passt4j.fwd.ForwardRules;
+import io.passt4j.spi.PluginOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.Inet4Address;
@@ -9,8 +10,10 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -151,6 +154,19 @@ public final class PasstConfig {
   /** Seconds between counter events ({@link Passt4jEvents#countersAddress}); 0 publishes none. */
   public int countersInterval = 10;
 
+  // ---- plugins
+
+  /**
+   * Options for plugins by plugin name ({@code --plugin-opt NAME.KEY=VALUE}); read them with
+   * {@link #pluginOptions(String)}.
+   */
+  public Map<String, JsonObject> pluginOptions = new LinkedHashMap<>();
+
+  /** The options given to the plugin called {@code name} (none: empty). */
+  public PluginOptions pluginOptions(String name) {
+    return new PluginOptions(name, pluginOptions.get(name));
+  }
+
   // ---- endpoint (pasta)
 
   /** An open tap device (blocking, {@code IFF_TAP | IFF_NO_PI}) to serve; -1 when none. */
@@ -188,6 +204,9 @@ public final class PasstConfig {
     o.put("socketPath", socketPath).put("fd", fd).put("oneOff", oneOff).put("pcapPath", pcapPath);
     o.put("instanceName", instanceName).put("countersInterval", countersInterval);
     o.put("tapFd", tapFd);
+    JsonObject po = new JsonObject();
+    pluginOptions.forEach((k, v) -> po.put(k, v.copy()));
+    o.put("pluginOptions", po);
     return o;
   }
 
@@ -238,6 +257,15 @@ public final class PasstConfig {
     c.pcapPath = o.getString("pcapPath");
     c.instanceName = o.getString("instanceName");
     c.countersInterval = o.getInteger("countersInterval", c.countersInterval);
+    JsonObject po = o.getJsonObject("pluginOptions");
+    if (po != null) {
+      for (String k : po.fieldNames()) {
+        if (!(po.getValue(k) instanceof JsonObject v)) {
+          throw new IllegalArgumentException("pluginOptions." + k + ": not an object: " + po.getValue(k));
+        }
+        c.pluginOptions.put(k, v.copy());
+      }
+    }
     c.tapFd = o.getInteger("tapFd", -1);
     return c;
   }

@@ -338,6 +338,17 @@ public final class OptionsParser {
         if (a.isEmpty() || !java.nio.file.Files.isDirectory(java.nio.file.Path.of(a)))
           s.die("--plugin-dir: not a directory: " + a);
         s.o.pluginDir = a;
+      }),
+      opt("plugin-opt", (char) 0, true, null, (s, a) -> {
+        int dot = a.indexOf('.');
+        int eq = a.indexOf('=');
+        if (dot <= 0 || eq <= dot + 1) s.die("--plugin-opt: expected NAME.KEY=VALUE: " + a);
+        String name = a.substring(0, dot);
+        String key = a.substring(dot + 1, eq);
+        io.vertx.core.json.JsonObject opts =
+            s.c.pluginOptions.computeIfAbsent(name, k -> new io.vertx.core.json.JsonObject());
+        if (opts.containsKey(key)) s.die("--plugin-opt: " + name + "." + key + " given twice");
+        opts.put(key, a.substring(eq + 1));
       }));
 
   private OptionsParser() {}

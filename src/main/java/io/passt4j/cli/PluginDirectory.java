@@ -47,9 +47,17 @@ final class PluginDirectory {
     for (ProtocolPlugin p : PluginLoader.load(extra)) {
       boolean on = p.enabled(config);
       out.printf("%-8s %-8s %s%n", p.name(), on ? "enabled" : "disabled", p.description());
-      List<FrameSelector> sel = p.selectors(config);
-      out.println("         takes: " + (sel.isEmpty() ? "nothing"
-          : sel.stream().map(FrameSelector::toString).collect(Collectors.joining(", "))));
+      String takes;
+      try {
+        List<FrameSelector> sel = p.selectors(config);
+        takes = sel.isEmpty() ? "nothing"
+            : sel.stream().map(FrameSelector::toString).collect(Collectors.joining(", "));
+      } catch (IllegalArgumentException e) {
+        takes = "nothing: " + e.getMessage();
+      }
+      out.println("         takes: " + takes);
+      new java.util.TreeMap<>(p.options()).forEach((k, v) ->
+          out.println("         option " + p.name() + "." + k + ": " + v));
     }
     out.flush();
   }

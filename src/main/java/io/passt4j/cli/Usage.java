@@ -40,6 +40,8 @@ public final class Usage {
     line(b, "  --list-plugins\tShow the protocol plugins found, enabled or");
     line(b, "    not, and the frames each takes, and exit");
     line(b, "  --plugin-dir DIR\tAlso load protocol plugins from the jars in DIR");
+    line(b, "  --plugin-opt NAME.KEY=VALUE  Give plugin NAME option KEY");
+    line(b, "    (--list-plugins shows the options each plugin takes)");
     if (pasta) {
       line(b, "  -I, --ns-ifname NAME\tTap interface name in the namespace");
       line(b, "    default: name of the template interface");

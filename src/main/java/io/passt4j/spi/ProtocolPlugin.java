@@ -2,6 +2,7 @@ package io.passt4j.spi;
 
 import io.passt4j.PasstConfig;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The service a protocol plugin provides, found with {@link java.util.ServiceLoader}: list the
@@ -29,8 +30,22 @@ public interface ProtocolPlugin {
     return config.handlerEnabled(name());
   }
 
-  /** The guest frames the handler takes with this configuration (may be empty). */
+  /**
+   * The guest frames the handler takes with this configuration (may be empty). An {@link
+   * IllegalArgumentException} thrown here (a bad {@link PluginOptions} value) fails the start with
+   * its message.
+   */
   List<FrameSelector> selectors(PasstConfig config);
+
+  /**
+   * The option keys this plugin reads from {@link io.passt4j.PasstConfig#pluginOptions(String)},
+   * each with a one-line description for {@code --list-plugins} (for instance {@code "port" ->
+   * "UDP port to answer on, default 7"}). passt4j refuses to start when the user gives a key that
+   * is not listed here, or options for a plugin that isn't there. None by default.
+   */
+  default Map<String, String> options() {
+    return PluginOptions.NONE;
+  }
 
   /** A new handler for one passt4j instance. */
   ProtocolHandler createHandler();

@@ -69,4 +69,28 @@ class PluginDirectoryTest {
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.err()).contains("Multiple --plugin-dir options given");
   }
+
+  @Test
+  void pluginOptionsReachThePluginAndAreListed() throws Exception {
+    pluginJar();
+    Run r = run("passt", "--plugin-dir", dir.toString(), "--plugin-opt", "dirtest.port=4242",
+        "--list-plugins");
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).contains("takes: IPv4 UDP port 4242");
+    assertThat(r.out()).contains("option dirtest.port: UDP port taken, default 9");
+  }
+
+  @Test
+  void badPluginOptionsAreRefusedWithTheOffendingValue() throws Exception {
+    pluginJar();
+    Run r = run("passt", "--plugin-opt", "dirtest");
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).contains("--plugin-opt: expected NAME.KEY=VALUE: dirtest");
+    r = run("passt", "--plugin-opt", "a.b=1", "--plugin-opt", "a.b=2");
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).contains("--plugin-opt: a.b given twice");
+    r = run("passt", "--plugin-dir", dir.toString(), "--plugin-opt", "dirtest.port=x",
+        "--list-plugins");
+    assertThat(r.out()).contains("takes: nothing: Invalid option dirtest.port: not a whole number: x");
+  }
 }

@@ -82,4 +82,17 @@ class EchoHandlerTest {
     to7.release();
     to8.release();
   }
+
+  @Test
+  void itsPortOptionMovesTheSelectorAndABadValueIsRefused() {
+    PasstConfig c = TestConfigs.sandbox();
+    c.pluginOptions.put("echo", new io.vertx.core.json.JsonObject().put("port", "7007"));
+    assertThat(new EchoPlugin().selectors(c)).extracting(FrameSelector::toString)
+        .containsExactly("IPv4 UDP port 7007", "IPv6 UDP port 7007");
+    c.pluginOptions.put("echo", new io.vertx.core.json.JsonObject().put("port", 70000));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new EchoPlugin().selectors(c))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("Invalid option echo.port: out of range 1-65535: 70000");
+    assertThat(new EchoPlugin().options()).containsOnlyKeys("port");
+  }
 }

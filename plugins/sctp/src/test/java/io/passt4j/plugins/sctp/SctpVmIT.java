@@ -15,13 +15,15 @@ import org.junit.jupiter.api.TestInstance;
  * The plugins end to end: {@code scripts/passt --plugin-dir DIR} with this plugin's jar and the
  * echo plugin's in DIR, inside the sandbox namespace, and a real qemu guest running
  * {@code scripts/vm/guest-plugins.sh}: an SCTP INIT gets ICMP protocol unreachable / ICMPv6
- * parameter problem (this kernel has no SCTP), the echo plugin answers UDP on port 7, the
- * built-in UDP handler still carries other ports.
+ * parameter problem (this kernel has no SCTP), the echo plugin answers UDP on port 7007 (given
+ * with {@code --plugin-opt echo.port=7007}), the built-in UDP handler still carries other ports.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SctpVmIT {
 
   static final Path ROOT = Path.of(System.getProperty("passt4j.root", "../..")).toAbsolutePath().normalize();
+
+  static final int ECHO_PLUGIN_PORT = 7007;
 
   String output;
   int exit;
@@ -38,7 +40,10 @@ class SctpVmIT {
     Path log = Files.createTempFile("passt4j-plugins-vm", ".log");
     ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("scripts/vm/vm-demo.sh").toString(),
         "--timeout", "180");
-    pb.environment().put("DAEMON", ROOT.resolve("scripts/passt") + " -f -e -1 --plugin-dir " + dir);
+    // the echo plugin on another port than its default, through its declared option
+    pb.environment().put("DAEMON", ROOT.resolve("scripts/passt") + " -f -e -1 --plugin-dir " + dir
+        + " --plugin-opt echo.port=" + ECHO_PLUGIN_PORT);
+    pb.environment().put("GUEST_APPEND", "ECHO_PLUGIN_PORT=" + ECHO_PLUGIN_PORT);
     pb.environment().put("GUEST_SCRIPT", ROOT.resolve("scripts/vm/guest-plugins.sh").toString());
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     Process p = pb.start();
