@@ -85,6 +85,17 @@ public final class Main {
         return 1;
       }
     }
+    if (o.mode == PasstConfig.Mode.PASTA && o.userns != null) {
+      try {
+        if (UserNamespace.mustEnter(o.userns)) {
+          report("userns " + o.userns); // the launcher runs us again in it
+          return 0;
+        }
+      } catch (UserNamespace.Failure e) {
+        err.println(e.getMessage());
+        return 1;
+      }
+    }
     configureLogging(o, err);
     try {
       HostProbe.apply(o);

@@ -39,7 +39,7 @@ public final class OptionsParser {
 
   static {
     notSupportedYet.addAll(List.of("-t all", "-u all", "pasta --tcp-ports", "pasta --udp-ports",
-        "pasta --tcp-ns", "pasta --udp-ns", "pasta auto", "--userns", "pasta --fd"));
+        "pasta --tcp-ns", "pasta --udp-ns", "pasta auto", "pasta --fd"));
     NOT_SUPPORTED_YET = java.util.Collections.unmodifiableSet(notSupportedYet);
   }
 
@@ -537,8 +537,6 @@ public final class OptionsParser {
         && s.c.udpIn.mode() == ForwardRules.Mode.ALL)
       s.die("not supported yet: -u all");
     if (s.mode != Mode.PASTA) return;
-    if (s.usernsGiven && NOT_SUPPORTED_YET.contains("--userns"))
-      s.die("not supported yet: --userns");
     if (s.c.fd >= 0 && NOT_SUPPORTED_YET.contains("pasta --fd"))
       s.die("not supported yet: --fd (pasta mode)");
     PasstConfig c = s.c;

@@ -137,7 +137,6 @@ class OptionsParserTest {
         e("pasta", "-t none -u 53", "not supported yet: --udp-ports"),
         e("pasta", "-T 8080", "not supported yet: --tcp-ns"),
         e("pasta", "-T none -U auto", "not supported yet: --udp-ns"),
-        e("pasta", "--userns /proc/1/ns/user --netns /run/netns/x", "not supported yet: --userns"),
         e("pasta", "-F 3", "not supported yet: --fd (pasta mode)"));
   }
 

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * pasta mode run as users run it ({@code scripts/pasta}), inside {@code scripts/vm/sandbox.sh}
@@ -263,6 +264,46 @@ class PastaIT {
     assertThat(r.out).as(r.out).contains("launcher 0\nrunning\n",
         "198.51.100.2/24 2001:db8::2/64", "default via 198.51.100.1 dev eth0",
         "1 packets received", "gone");
+  }
+
+  /**
+   * A regular user's pasta joins a user and network namespace that user made elsewhere: {@code
+   * pasta PID} (the PID's user namespace implied) and {@code --userns PATH --netns PATH}. A JVM
+   * can't setns() into a user namespace: the launcher runs it again under nsenter. The tap is
+   * configured, the gateway answers, and, as with Debian's pasta, it goes to background with the
+   * PID file written; ours also quits when the process is gone. A user namespace that isn't
+   * there fails with passt's message.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"PID", "--userns PATH --netns PATH"})
+  void joinsAnotherUserNamespaceAsARegularUser(String how) throws Exception {
+    String join = how.equals("PID") ? "$P" : "--userns /proc/$P/ns/user --netns /proc/$P/ns/net";
+    String script = """
+        d=$(mktemp -d -p "$DIR"); chmod 1777 "$d"
+        unshare --user --map-root-user --net sh -c 'echo $$ > "$0/p"; exec sleep 60' "$d" &
+        i=0; while [ ! -s "$d/p" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
+        P=$(cat "$d/p")
+        for who in "$OURS" /usr/bin/pasta; do
+          "$who" --config-net --quiet --pid "$d/pid" JOIN
+          echo "launcher $?"
+          pid=$(cat "$d/pid"); rm "$d/pid"
+          kill -0 "$pid" && echo "running"
+          nsenter -t $P -U -n --preserve-credentials sh -c 'ip -br addr show eth0;
+              busybox ping -c1 -W5 198.51.100.1 | grep packets; ip link del eth0'
+          if [ "$who" = "$OURS" ]; then ours=$pid; else kill "$pid"; fi
+        done
+        kill $P
+        i=0; while kill -0 "$ours" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+        kill -0 "$ours" 2>/dev/null && echo "ours still running" || echo "ours gone"
+        "$OURS" --userns "$d/nothing" --netns /proc/$$/ns/net -f; echo "missing $?"
+        """.replace("JOIN", join);
+    Run r = sandbox(As.USER, script);
+    String ns = "198.51.100.2/24 2001:db8::2/64";
+    assertThat(r.out).as(r.out).containsPattern("(?s)launcher 0\nrunning\n[^\n]*" + ns
+        + ".*1 packets received.*launcher 0\nrunning\n[^\n]*" + ns + ".*1 packets received");
+    assertThat(r.out).as(r.out)
+        .contains("Couldn't open user namespace " , "/nothing: No such file or directory\nmissing 1");
+    assertThat(r.out).as(r.out).contains("ours gone");
   }
 
   /** podman runs pasta as root of its own user namespace, with a mount namespace of its own. */
