@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -69,6 +70,7 @@ final class TcpHandler implements ProtocolHandler {
   static final int READ_CHUNK = 128 << 10;
 
   private final Limits limits;
+  private final LongSupplier clock;
   private final Map<Key, Conn> conns = new HashMap<>();
   private final Tcp tcp = new Tcp();
   private final Tcp out = new Tcp();
@@ -213,7 +215,13 @@ final class TcpHandler implements ProtocolHandler {
   }
 
   TcpHandler(Limits limits) {
+    this(limits, TcpHandler::monotonicMillis);
+  }
+
+  /** With another clock (milliseconds, never going back), for tests of the timers. */
+  TcpHandler(Limits limits, LongSupplier clock) {
     this.limits = limits;
+    this.clock = clock;
   }
 
   @Override
@@ -820,8 +828,19 @@ final class TcpHandler implements ProtocolHandler {
 
   // ---- timers
 
+  /** The time of the last completed {@link #tick}, for tests that drive the clock. */
+  volatile long lastTick = Long.MIN_VALUE;
+
   /** Handshake, retransmission, window probe, FIN and idle timeouts. */
   void tick(long t) {
+    try {
+      timers(t);
+    } finally {
+      lastTick = t;
+    }
+  }
+
+  private void timers(long t) {
     for (Conn c : new ArrayList<>(conns.values())) {
       if (c.closed) continue;
       if (c.state != State.ESTABLISHED) {
@@ -897,7 +916,13 @@ final class TcpHandler implements ProtocolHandler {
     return f + (int) (System.nanoTime() / 4000);
   }
 
-  private static long now() {
+  /** The handler's clock, in milliseconds: every timer and deadline is on it. */
+  private long now() {
+    return clock.getAsLong();
+  }
+
+  /** The default clock: monotonic milliseconds. */
+  static long monotonicMillis() {
     return System.nanoTime() / 1_000_000;
   }
 

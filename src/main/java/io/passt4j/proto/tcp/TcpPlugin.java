@@ -7,11 +7,15 @@ import io.passt4j.spi.ProtocolHandler;
 import io.passt4j.spi.ProtocolPlugin;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /** The built-in TCP plugin: guest connections reflected onto host TCP sockets. */
 public final class TcpPlugin implements ProtocolPlugin {
 
   private final TcpHandler.Limits limits;
+  private final LongSupplier clock;
+  /** The handler created last, for tests. */
+  volatile TcpHandler created;
 
   /** passt's timeouts and our default limits. */
   public TcpPlugin() {
@@ -20,7 +24,13 @@ public final class TcpPlugin implements ProtocolPlugin {
 
   /** Other timeouts and limits, for tests. */
   TcpPlugin(TcpHandler.Limits limits) {
+    this(limits, TcpHandler::monotonicMillis);
+  }
+
+  /** Other limits and another clock (milliseconds), for tests of the timers. */
+  TcpPlugin(TcpHandler.Limits limits, LongSupplier clock) {
     this.limits = limits;
+    this.clock = clock;
   }
 
   @Override
@@ -43,6 +53,8 @@ public final class TcpPlugin implements ProtocolPlugin {
 
   @Override
   public ProtocolHandler createHandler() {
-    return new TcpHandler(limits);
+    TcpHandler h = new TcpHandler(limits, clock);
+    created = h;
+    return h;
   }
 }

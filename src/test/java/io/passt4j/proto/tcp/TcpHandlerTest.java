@@ -4,18 +4,14 @@ import static io.passt4j.testutil.GuestFrames.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.Unpooled;
-import io.passt4j.PasstConfig;
 import io.passt4j.packet.Frame;
 import io.passt4j.packet.Tcp;
 import io.passt4j.testutil.GuestTcp;
 import io.passt4j.testutil.GuestTcp.Seg;
 import io.passt4j.testutil.HandlerHarness;
-import io.passt4j.testutil.TestConfigs;
 import io.passt4j.testutil.TestNetns;
-import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
-import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -23,14 +19,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -41,105 +31,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * 127.0.0.1 and ::1.
  */
 @ExtendWith(VertxExtension.class)
-class TcpHandlerTest {
+class TcpHandlerTest extends TcpTestBase {
 
-  static final String GUEST4 = "198.51.100.2";
-  static final String GW4 = "198.51.100.1";
-  static final String GUEST6 = "2001:db8::2";
-  static final String GW6 = "2001:db8::1";
   static final TcpHandler.Limits FAST =
       new TcpHandler.Limits(3_000, 200, 5_000, 60_000, 20, 64, 1 << 20, 2 << 20);
-
-  static TestNetns ns;
-  Vertx vertx;
-  PasstConfig cfg;
-  final List<AutoCloseable> closers = new ArrayList<>();
-
-  @BeforeAll
-  static void namespace() throws Exception {
-    ns = TestNetns.create();
-  }
-
-  @AfterAll
-  static void closeNamespace() {
-    if (ns != null) ns.close();
-  }
-
-  @BeforeEach
-  void start() {
-    vertx = ns.vertx();
-    cfg = TestConfigs.sandbox();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    for (AutoCloseable c : closers) c.close();
-    vertx.close().await(10, TimeUnit.SECONDS);
-  }
-
-  /** What a test server does with one accepted connection. */
-  interface Behaviour {
-    void serve(SocketChannel s) throws Exception;
-  }
-
-  /** A loopback server in the namespace; serves the first connection on a thread. */
-  final class Server implements AutoCloseable {
-    final ServerSocketChannel ch;
-    final CompletableFuture<byte[]> got = new CompletableFuture<>();
-
-    Server(String addr, Behaviour b) throws Exception {
-      ch = ns.call(() -> ServerSocketChannel.open().bind(new InetSocketAddress(ip(addr), 0)));
-      Thread t = new Thread(() -> {
-        try (SocketChannel s = ch.accept()) {
-          b.serve(s);
-        } catch (Exception e) {
-          got.completeExceptionally(e);
-        }
-      }, "tcp-server");
-      t.setDaemon(true);
-      t.start();
-      closers.add(this);
-    }
-
-    int port() throws Exception {
-      return ((InetSocketAddress) ch.getLocalAddress()).getPort();
-    }
-
-    /** Reads until EOF, bounded by 20 s via the test timeout. */
-    byte[] readAll(SocketChannel s) throws Exception {
-      ByteArrayOutputStream o = new ByteArrayOutputStream();
-      ByteBuffer buf = ByteBuffer.allocate(65536);
-      while (s.read(buf) >= 0) {
-        o.write(buf.array(), 0, buf.position());
-        buf.clear();
-      }
-      return o.toByteArray();
-    }
-
-    @Override
-    public void close() throws Exception {
-      ch.close();
-    }
-  }
-
-  static byte[] bytes(int n, int seed) {
-    byte[] b = new byte[n];
-    new Random(seed).nextBytes(b);
-    return b;
-  }
-
-  static void await(BooleanSupplier c) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (!c.getAsBoolean()) {
-      if (System.nanoTime() > end) throw new AssertionError("condition not met in 5 s");
-      Thread.sleep(10);
-    }
-  }
-
-  GuestTcp guest(HandlerHarness h, int version, int port, int guestPort) {
-    return new GuestTcp(h, cfg.ourMac, version == 4 ? GUEST4 : GUEST6, guestPort,
-        version == 4 ? GW4 : GW6, port, 1000 + guestPort);
-  }
 
   // ---- data both ways
 
@@ -158,22 +53,22 @@ class TcpHandlerTest {
   void bothWays(int v) throws Exception {
     byte[] up = bytes(1 << 20, 1);
     byte[] down = bytes(1 << 20, 2);
-    Server srv = new Server(v == 4 ? "127.0.0.1" : "::1", s -> {
+    Server[] sv = new Server[1];
+    sv[0] = new Server(v == 4 ? "127.0.0.1" : "::1", s -> {
       Thread w = new Thread(() -> {
         try {
-          ByteBuffer d = ByteBuffer.wrap(down);
-          while (d.hasRemaining()) s.write(d);
+          writeAll(s, down);
           s.shutdownOutput();
         } catch (Exception e) {
           throw new RuntimeException(e);
         }
       });
       w.start();
-      byte[] all = srv0(s);
+      byte[] all = readAll(s);
       w.join(20_000);
-      srvGot(s, all);
+      sv[0].got.complete(all);
     });
-    srvRef = srv;
+    Server srv = sv[0];
     HandlerHarness h = HandlerHarness.deploy(vertx, cfg, new TcpPlugin());
     GuestTcp g = guest(h, v, srv.port(), 40000 + v);
     Seg synAck = g.connect(1460);
@@ -189,16 +84,6 @@ class TcpHandlerTest {
     }
     await(() -> h.verticle.openSockets() == 0);
     assertThat(h.counters().get("connections closed")).isEqualTo(1);
-  }
-
-  Server srvRef;
-
-  byte[] srv0(java.nio.channels.SocketChannel s) throws Exception {
-    return srvRef.readAll(s);
-  }
-
-  void srvGot(SocketChannel s, byte[] all) {
-    srvRef.got.complete(all);
   }
 
   // ---- refusal, half-close, resets
@@ -230,7 +115,7 @@ class TcpHandlerTest {
     byte[] answer = bytes(200_000, 4);
     Server[] sv = new Server[1];
     sv[0] = new Server("127.0.0.1", s -> {
-      byte[] q = sv[0].readAll(s); // until the guest's FIN
+      byte[] q = readAll(s); // until the guest's FIN
       sv[0].got.complete(q);
       ByteBuffer a = ByteBuffer.wrap(answer);
       while (a.hasRemaining()) s.write(a);
@@ -275,7 +160,7 @@ class TcpHandlerTest {
     CompletableFuture<String> seen = new CompletableFuture<>();
     Server srv = new Server("127.0.0.1", s -> {
       try {
-        srvRefRead(s);
+        readAll(s);
         seen.complete("eof");
       } catch (java.io.IOException e) {
         seen.complete("reset");
@@ -290,19 +175,13 @@ class TcpHandlerTest {
     await(() -> h.verticle.openSockets() == 0);
   }
 
-  static void srvRefRead(SocketChannel s) throws java.io.IOException {
-    ByteBuffer b = ByteBuffer.allocate(1024);
-    while (s.read(b) >= 0) b.clear();
-  }
-
   // ---- sequence space
 
   @Test
   @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
   void outOfOrderSegmentsAreDroppedAndDuplicatesReAcked() throws Exception {
     byte[] data = bytes(300, 5);
-    Server[] sv = new Server[1];
-    sv[0] = new Server("127.0.0.1", s -> sv[0].got.complete(sv[0].readAll(s)));
+    Server[] sv = {sink("127.0.0.1")};
     HandlerHarness h = HandlerHarness.deploy(vertx, cfg, new TcpPlugin());
     GuestTcp g = guest(h, 4, sv[0].port(), 40014);
     g.connect(1460);
@@ -459,8 +338,7 @@ class TcpHandlerTest {
   @Test
   @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
   void synFollowedAtOnceByOtherSegmentsDoesNotHang_debianPasstHangs() throws Exception {
-    Server[] sv = new Server[1];
-    sv[0] = new Server("127.0.0.1", s -> sv[0].got.complete(sv[0].readAll(s)));
+    Server[] sv = {sink("127.0.0.1")};
     HandlerHarness h = HandlerHarness.deploy(vertx, cfg, new TcpPlugin());
     GuestTcp g = guest(h, 4, sv[0].port(), 40022);
     // SYN, the same SYN again and an early ACK with data, back to back.

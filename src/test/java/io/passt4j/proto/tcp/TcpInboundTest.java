@@ -4,31 +4,22 @@ import static io.passt4j.testutil.GuestFrames.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.passt4j.PasstConfig;
 import io.passt4j.fwd.ForwardRules;
 import io.passt4j.fwd.PortForward;
 import io.passt4j.packet.Tcp;
 import io.passt4j.testutil.GuestTcp;
 import io.passt4j.testutil.GuestTcp.Seg;
 import io.passt4j.testutil.HandlerHarness;
-import io.passt4j.testutil.TestConfigs;
 import io.passt4j.testutil.TestNetns;
-import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,55 +33,22 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * address.
  */
 @ExtendWith(VertxExtension.class)
-class TcpInboundTest {
+class TcpInboundTest extends TcpTestBase {
 
-  static final String GUEST4 = "198.51.100.2";
-  static final String GUEST6 = "2001:db8::2";
   static final int PORT = 18080;
   static final int GUEST_PORT = 8080;
   static final TcpHandler.Limits FAST =
       new TcpHandler.Limits(2_000, 200, 5_000, 60_000, 20, 64, 1 << 20, 2 << 20);
 
-  static TestNetns ns;
-  Vertx vertx;
-  PasstConfig cfg;
-
   @BeforeAll
-  static void namespace() throws Exception {
-    ns = TestNetns.create();
+  static void uplink() throws Exception {
     ns.addUplink();
   }
 
-  @AfterAll
-  static void closeNamespace() {
-    if (ns != null) ns.close();
-  }
-
   @BeforeEach
-  void start() {
-    vertx = ns.vertx();
-    cfg = TestConfigs.sandbox();
+  void forwardPort() {
     cfg.tcpIn = new ForwardRules(ForwardRules.Mode.SPEC,
         List.of(new PortForward(null, null, PORT, GUEST_PORT)));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
-  }
-
-  static byte[] bytes(int n, int seed) {
-    byte[] b = new byte[n];
-    new Random(seed).nextBytes(b);
-    return b;
-  }
-
-  static void await(BooleanSupplier c) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!c.getAsBoolean()) {
-      if (System.nanoTime() > end) throw new AssertionError("condition not met in 10 s");
-      Thread.sleep(10);
-    }
   }
 
   /**
@@ -105,16 +63,9 @@ class TcpInboundTest {
         try (SocketChannel s = SocketChannel.open()) {
           if (bind != null) s.bind(new InetSocketAddress(ip(bind), 0));
           s.connect(new InetSocketAddress(ip(to), PORT));
-          ByteBuffer d = ByteBuffer.wrap(data);
-          while (d.hasRemaining()) s.write(d);
+          writeAll(s, data);
           s.shutdownOutput();
-          ByteArrayOutputStream o = new ByteArrayOutputStream();
-          ByteBuffer buf = ByteBuffer.allocate(65536);
-          while (s.read(buf) >= 0) {
-            o.write(buf.array(), 0, buf.position());
-            buf.clear();
-          }
-          got.complete(o.toByteArray());
+          got.complete(readAll(s));
         }
       } catch (Exception e) {
         got.completeExceptionally(e);
