@@ -268,12 +268,40 @@ final class NettyTcpSocket extends ChannelInboundHandlerAdapter implements HostS
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof ChannelInputShutdownEvent && !done && !eof) {
       eof = true;
+      watchForReset();
       // With bytes still waiting, the report follows the last of them (deliverOverflow).
       if (overflow.isEmpty()) {
         eofReported = true;
         cb.peerClosed(this);
       }
     }
+  }
+
+  /** How often a socket whose peer sent FIN is checked for a reset that follows. */
+  static final long RESET_CHECK_MS = 200;
+  private static final int TCP_CLOSE = 7;
+
+  /**
+   * After the peer's FIN, Netty no longer looks at the socket's input, so a reset that follows
+   * (passt sees EPOLLERR) would go unnoticed until our next write. Until our side closes too, the
+   * socket's TCP state is checked: from CLOSE_WAIT it can only become CLOSE through a reset.
+   */
+  private void watchForReset() {
+    loop.schedule(() -> {
+      if (done || shutdownRequested || !ch.isOpen()) return;
+      int state;
+      try {
+        state = ch.tcpInfo().state();
+      } catch (RuntimeException e) {
+        state = TCP_CLOSE;
+      }
+      if (state == TCP_CLOSE) {
+        counters.count("host reset after FIN");
+        fail("reset after FIN");
+      } else {
+        watchForReset();
+      }
+    }, RESET_CHECK_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   @Override

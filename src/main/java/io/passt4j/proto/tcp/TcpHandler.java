@@ -202,7 +202,7 @@ final class TcpHandler implements ProtocolHandler {
       readPending = false;
       if (closed) return;
       hostEof = true;
-      if (finDeadline == 0) finDeadline = now() + limits.finMs();
+      finTimer(this);
       pump(this);
     }
 
@@ -580,54 +580,76 @@ final class TcpHandler implements ProtocolHandler {
 
   /** A segment of an established connection: ACK, data, FIN. */
   private void established(Conn c, ByteBuf b, boolean fin) {
-    ackFromGuest(c);
+    if (!ackFromGuest(c)) {
+      // RFC 9293 3.10.7.4: an ACK of something not yet sent: ACK, drop the segment.
+      ack(c);
+      return;
+    }
     if (c.closed) return;
     int seq = tcp.seq();
     int len = tcp.payloadLength();
-    boolean needAck = false;
     if (len > 0 || fin) {
-      if (Tcp.seqLt(c.rcvNxt, seq)) {
-        // A hole before this segment: drop it, the guest retransmits; a duplicate ACK says so.
-        ctx.count("out of order segment");
-        ack(c);
-        return;
-      }
-      int skip = c.rcvNxt - seq;
-      if (skip < len) {
-        int n = len - skip;
-        if (c.guestFin) {
-          ctx.drop("data after FIN");
-          return;
-        }
-        if (c.sock.pendingWriteBytes() + n > limits.guestQueueMax()) {
-          ctx.count("segment beyond window");
-          ack(c);
-          return;
-        }
-        c.sock.write(b.retainedSlice(tcp.payloadOffset() + skip, n));
-        c.rcvNxt += n;
-      } else if (len > 0) {
-        ctx.count("duplicate segment");
-      }
-      if (fin && seq + len == c.rcvNxt && !c.guestFin) {
-        c.guestFin = true;
-        if (c.finDeadline == 0) c.finDeadline = now() + limits.finMs();
-        c.sock.shutdownOutput();
-      }
-      needAck = true;
+      if (!guestData(c, b, seq, len, fin)) return;
+      ack(c);
     }
-    if (needAck) ack(c);
     pump(c);
     maybeDone(c);
   }
 
-  /** The ACK number and window of a guest segment. */
-  private void ackFromGuest(Conn c) {
+  /**
+   * The data and FIN of a guest segment: written to the host socket as far as they are new, in
+   * order and within our window. False when the segment was dropped (and answered, if need be).
+   */
+  private boolean guestData(Conn c, ByteBuf b, int seq, int len, boolean fin) {
+    if (c.guestFin) {
+      // Everything up to the guest's FIN was taken: new data is an error, a repeat is
+      // acknowledged again.
+      if (len > 0 && Tcp.seqLt(c.rcvNxt, seq + len)) {
+        ctx.drop("data after FIN");
+        return false;
+      }
+      if (len > 0) ctx.count("duplicate segment");
+      return true;
+    }
+    if (Tcp.seqLt(c.rcvNxt, seq)) {
+      // A hole before this segment: drop it, the guest retransmits; a duplicate ACK says so.
+      ctx.count("out of order segment");
+      ack(c);
+      return false;
+    }
+    int skip = c.rcvNxt - seq;
+    if (skip < len) {
+      int n = len - skip;
+      long room = limits.guestQueueMax() - c.sock.pendingWriteBytes();
+      if (n > room) {
+        // Beyond our window: take what fits (RFC 9293 3.10.7.4), the guest sends the rest again.
+        ctx.count("segment beyond window");
+        if (room <= 0) {
+          ack(c);
+          return false;
+        }
+        n = (int) room;
+      }
+      c.sock.write(b.retainedSlice(tcp.payloadOffset() + skip, n));
+      c.rcvNxt += n;
+    } else if (len > 0) {
+      ctx.count("duplicate segment");
+    }
+    if (fin && seq + len == c.rcvNxt) {
+      c.guestFin = true;
+      finTimer(c);
+      c.sock.shutdownOutput();
+    }
+    return true;
+  }
+
+  /** The ACK number and window of a guest segment; false when it acknowledges unsent data. */
+  private boolean ackFromGuest(Conn c) {
     int ack = tcp.ackNumber();
     int wnd = tcp.window() << c.guestWscale;
     if (Tcp.seqLt(c.sndMax, ack)) {
       ctx.drop("ACK of unsent data");
-      return;
+      return false;
     }
     if (Tcp.seqLt(c.sndUna, ack)) {
       int n = ack - c.sndUna;
@@ -647,6 +669,9 @@ final class TcpHandler implements ProtocolHandler {
       }
     }
     c.guestWnd = wnd;
+    // A zero window: probe it after ackMs (the timer may be running for data already).
+    if (wnd == 0 && c.rtoAt == 0) c.rtoAt = now() + limits.ackMs();
+    return true;
   }
 
   /** Drops {@code n} acknowledged bytes from the head of the retransmit buffer. */
@@ -669,13 +694,19 @@ final class TcpHandler implements ProtocolHandler {
     pump(c);
   }
 
+  /**
+   * A guest RST: before ESTABLISHED it ends the connection as it is; after, only within the window
+   * (from what we acknowledged to the window's end, the guest's FIN counted).
+   */
   private void guestReset(Conn c) {
-    int seq = tcp.seq();
-    int wnd = Math.max(1, window(c) << c.ourWscale);
-    if (c.state == State.ESTABLISHED
-        && (Tcp.seqLt(seq, c.rcvNxt - (int) c.sock.pendingWriteBytes()) || !Tcp.seqLt(seq, c.rcvNxt + wnd))) {
-      ctx.drop("RST outside the window");
-      return;
+    if (c.state == State.ESTABLISHED) {
+      int seq = tcp.seq();
+      int from = c.rcvNxt;
+      int end = c.rcvNxt + (c.guestFin ? 1 : 0) + Math.max(1, window(c) << c.ourWscale);
+      if (Tcp.seqLt(seq, from) || !Tcp.seqLt(seq, end)) {
+        ctx.drop("RST outside the window");
+        return;
+      }
     }
     ctx.count("guest reset");
     forget(c, true);
@@ -709,11 +740,15 @@ final class TcpHandler implements ProtocolHandler {
     }
   }
 
-  /** The ACK number we send: guest bytes the kernel took, and the FIN once it reached it. */
+  /**
+   * The ACK number we send: guest bytes the host kernel or the bounded output queue took (written
+   * unless the connection dies, which the guest then learns by a RST), and the FIN once it
+   * reached the kernel. Acknowledging the queued bytes keeps the window's right edge from moving
+   * left as the queue fills: a host peer that stops reading closes the guest's window instead.
+   */
   private static int ackValue(Conn c) {
     if (c.sock == null) return c.rcvNxt;
-    return c.rcvNxt - (int) c.sock.pendingWriteBytes()
-        + (c.guestFin && c.sock.isOutputShutdown() ? 1 : 0);
+    return c.rcvNxt + (c.guestFin && c.sock.isOutputShutdown() ? 1 : 0);
   }
 
   /** Our receive window, unscaled: what the bounded queue towards the host can still take. */
@@ -786,6 +821,16 @@ final class TcpHandler implements ProtocolHandler {
   }
 
   // ---- end of a connection
+
+  /**
+   * Starts the FIN timeout once both sides sent FIN: what is left (queued bytes each way, the
+   * last ACK) then has {@code finMs} to go through. A half-closed connection lives on as long as
+   * it is active (the idle timeout bounds it), as in passt, whose FIN_TIMEOUT also starts only
+   * when both directions are closed.
+   */
+  private void finTimer(Conn c) {
+    if (c.guestFin && c.hostEof && c.finDeadline == 0) c.finDeadline = now() + limits.finMs();
+  }
 
   /** Closes the connection when both FINs went through and ours was acknowledged. */
   private void maybeDone(Conn c) {

@@ -157,6 +157,23 @@ abstract class TcpTestBase {
     return o.toByteArray();
   }
 
+  /** Reads until EOF or an error: "eof" or "reset" (any IOException). */
+  static String eofOrReset(SocketChannel s) {
+    try {
+      readAll(s);
+      return "eof";
+    } catch (java.io.IOException e) {
+      return "reset";
+    }
+  }
+
+  /** Asserts that {@code s} is a RST; returns it. */
+  static Seg assertRst(Seg s) {
+    assertThat(s).as("RST to the guest").isNotNull();
+    assertThat(s.has(Tcp.RST)).as("RST: %s", s).isTrue();
+    return s;
+  }
+
   /** Reads until EOF into {@code o}; what was read stays there when it fails. */
   static void readInto(SocketChannel s, ByteArrayOutputStream o) throws java.io.IOException {
     ByteBuffer buf = ByteBuffer.allocate(65536);
