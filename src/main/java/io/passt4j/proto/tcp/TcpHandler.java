@@ -64,8 +64,11 @@ final class TcpHandler implements ProtocolHandler {
   static final int DEFAULT_MSS = 536;
   /** Our window scale: windows up to 8 MiB. */
   static final int OUR_WSCALE = 7;
-  /** Retransmissions of the same data before the connection is reset. */
-  static final int MAX_RETRANS = 8;
+  /**
+   * Retransmissions of the same data before the connection is reset (at the next timeout), as
+   * passt's TCP_MAX_RETRANS.
+   */
+  static final int MAX_RETRANS = 7;
   /** Largest single read from a host socket. */
   static final int READ_CHUNK = 128 << 10;
 
@@ -893,7 +896,9 @@ final class TcpHandler implements ProtocolHandler {
           ctx.count("handshake timeout");
           if (c.state == State.CONNECTING) rstAndForget(c, 0, c.irs + 1);
           else if (c.state == State.SYN_SENT) {
-            // The guest never answered our SYN: reset the host peer, forget.
+            // The guest never answered our SYN: a RST in case it did (its SYN-ACK lost), then
+            // reset the host peer, forget.
+            segment(c, Tcp.RST, c.iss + 1, 0, 0, false);
             forget(c, true);
           } else rstAndForget(c, c.iss + 1, c.rcvNxt);
         } else if (c.state == State.SYN_RCVD && c.rtoAt != 0 && t >= c.rtoAt) {
