@@ -18,6 +18,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -120,13 +121,16 @@ class TcpStatesTest extends TcpTestBase {
   @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
   void synRcvdServerResetReachesTheGuest() throws Exception {
     CompletableFuture<Void> reset = new CompletableFuture<>();
+    CountDownLatch synAckSeen = new CountDownLatch(1);
     Server srv = new Server("127.0.0.1", s -> {
+      synAckSeen.await(10, TimeUnit.SECONDS);
       s.setOption(StandardSocketOptions.SO_LINGER, 0);
       reset.complete(null);
     });
     HandlerHarness h = deploy();
     GuestTcp g = guest(h, 4, srv.port(), 41005);
     synAckOnly(g, 1460);
+    synAckSeen.countDown();
     reset.get(10, TimeUnit.SECONDS);
     // The host peer is gone before the guest completed the handshake: RST, without waiting for
     // the guest.

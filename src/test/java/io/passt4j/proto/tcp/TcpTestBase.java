@@ -101,9 +101,14 @@ abstract class TcpTestBase {
 
   /** passt's timeouts, with timers checked every 5 ms (they read the fake clock). */
   static TcpHandler.Limits passtTimers() {
+    return passtTimers(TcpHandler.Limits.DEFAULT.guestQueueMax());
+  }
+
+  /** As {@link #passtTimers()}, queueing at most {@code guestQueueMax} bytes towards the host. */
+  static TcpHandler.Limits passtTimers(int guestQueueMax) {
     TcpHandler.Limits d = TcpHandler.Limits.DEFAULT;
     return new TcpHandler.Limits(d.synMs(), d.ackMs(), d.finMs(), d.idleMs(), 5, d.maxConns(),
-        d.guestQueueMax(), d.sendBufMax());
+        guestQueueMax, d.sendBufMax());
   }
 
   /** What a test server does with one accepted connection. */
@@ -147,6 +152,29 @@ abstract class TcpTestBase {
   Server sink(String addr) throws Exception {
     Server[] sv = new Server[1];
     sv[0] = new Server(addr, s -> sv[0].got.complete(readAll(s)));
+    return sv[0];
+  }
+
+  /**
+   * A server that sends {@code down} (then FIN) while it reads until EOF, both at once, and
+   * completes {@code got} with what it read.
+   */
+  Server bothWays(String addr, byte[] down) throws Exception {
+    Server[] sv = new Server[1];
+    sv[0] = new Server(addr, s -> {
+      Thread w = new Thread(() -> {
+        try {
+          writeAll(s, down);
+          s.shutdownOutput();
+        } catch (Exception e) {
+          throw new RuntimeException(e);
+        }
+      });
+      w.start();
+      byte[] all = readAll(s);
+      w.join(30_000);
+      sv[0].got.complete(all);
+    });
     return sv[0];
   }
 
@@ -259,6 +287,7 @@ abstract class TcpTestBase {
       done.complete(null);
     });
     done.get(10, TimeUnit.SECONDS);
+    sync();
   }
 
   /** A frame of {@code g}'s connection, with {@code g}'s addresses, ACK number and window. */
@@ -313,6 +342,29 @@ abstract class TcpTestBase {
       sv[0].got.complete(o.toByteArray());
     });
     return sv[0];
+  }
+
+  /**
+   * Sends from {@code data} what our window allows, taking in ACKs, until the window is zero
+   * (10 s at most); returns how many bytes went.
+   */
+  static int fillWindow(GuestTcp g, byte[] data) throws InterruptedException {
+    int base = g.sndNxt;
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (g.peerWindow > 0 && System.nanoTime() < end) {
+      long room = g.peerWindow - (g.sndNxt - g.sndUna);
+      int off = g.sndNxt - base;
+      int n = (int) Math.min(Math.min(1000, room), data.length - off);
+      if (n > 0) {
+        g.send(g.sndNxt, Tcp.ACK | Tcp.PSH, new byte[0],
+            java.util.Arrays.copyOfRange(data, off, off + n));
+        g.sndNxt += n;
+      }
+      Seg s = g.next(20);
+      if (s != null) g.absorb(s);
+    }
+    assertThat(g.peerWindow).as("our window closed").isZero();
+    return g.sndNxt - base;
   }
 
   /** Takes in what arrives for {@code ms} as the guest stack would. */
