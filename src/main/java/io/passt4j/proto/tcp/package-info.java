@@ -34,13 +34,16 @@
  * host socket before). A guest RST, or no SYN-ACK within the SYN timeout, resets the host peer.
  *
  * <p><b>Guest to host.</b> In-order data is written to the host socket as a slice of the guest's
- * frame; the ACK number we send is the next expected byte less what waits in the socket's output
- * queue, so the guest is never acknowledged for bytes that could still be lost. A segment beyond
- * the next expected byte is dropped and answered with a duplicate ACK (the guest retransmits); a
- * duplicate is re-acknowledged and only its new part, if any, written. Our window is what the
- * output queue can still take of its bound, {@link
- * io.passt4j.proto.tcp.TcpHandler.Limits#guestQueueMax} (1 MiB). A guest FIN becomes {@code
- * shutdown(SHUT_WR)} once the queue is empty, and only then is the FIN acknowledged.
+ * frame; what the kernel does not take at once waits, in order, in the socket's output queue,
+ * bounded by {@link io.passt4j.proto.tcp.TcpHandler.Limits#guestQueueMax} (1 MiB). The ACK
+ * number we send covers what the kernel and that queue took (queued bytes are written unless the
+ * connection dies, and then the guest gets a RST); our window is what the queue can still take,
+ * so a host peer that stops reading closes the guest's window, and the window's right edge never
+ * moves left. A segment partly beyond the window keeps what fits; a segment beyond the next
+ * expected byte is dropped and answered with a duplicate ACK (the guest retransmits); a
+ * duplicate is re-acknowledged and only its new part, if any, written; an ACK of data we never
+ * sent drops the segment. A guest FIN becomes {@code shutdown(SHUT_WR)} once the queue is empty,
+ * and only then is the FIN acknowledged; data after it is dropped.
  *
  * <p><b>Host to guest.</b> Nothing is read from a host socket unless the guest's window (and the
  * bound {@link io.passt4j.proto.tcp.TcpHandler.Limits#sendBufMax}, 2 MiB) has room, so the host
@@ -48,10 +51,11 @@
  * the socket read them into, until the guest acknowledges them; they go out in segments of at
  * most the negotiated MSS within the guest's window, and again after {@link
  * io.passt4j.proto.tcp.TcpHandler.Limits#ackMs} (passt's 2 s) without progress or on the third
- * duplicate ACK (go-back-N from the oldest unacknowledged byte, as passt does). A zero window is
- * probed every {@code ackMs}. After {@link io.passt4j.proto.tcp.TcpHandler#MAX_RETRANS}
- * retransmissions without progress the connection is reset. The host's EOF becomes our FIN after
- * the last byte.
+ * duplicate ACK (a pure ACK, same number and window, data outstanding: the guest's data segments
+ * never count), go-back-N from the oldest unacknowledged byte, as passt does. A zero window is
+ * probed every {@code ackMs} from when it is seen. After {@link
+ * io.passt4j.proto.tcp.TcpHandler#MAX_RETRANS} (7, passt's) retransmissions without progress the
+ * connection is reset at the next timeout. The host's EOF becomes our FIN after the last byte.
  *
  * <p><b>Memory bound per connection:</b> at most {@code guestQueueMax} payload bytes towards the
  * host (held as retained slices of guest frames), at most {@code sendBufMax} bytes towards the
@@ -59,10 +63,15 @@
  * moment (the transport drains it at RDHUP; see {@link io.passt4j.spi.HostStreamSocket}).
  *
  * <p><b>Closing and timeouts.</b> Half-close either way; the connection is forgotten (socket
- * closed) once both FINs went through and ours is acknowledged. A guest RST within the window
- * resets the host socket ({@code SO_LINGER} 0); a host reset or error sends RST to the guest.
- * passt's timeouts: handshake 10 s, FIN 60 s from the first FIN, idle 2 h; each resets both
- * sides. Segments for no connection are answered with RST (RFC 9293 3.10.7.1).
+ * closed) once both FINs went through and ours is acknowledged. A guest RST resets the host
+ * socket ({@code SO_LINGER} 0): in any state before ESTABLISHED, after only within the window. A
+ * host reset or error sends RST to the guest, in every state; after the host's FIN, when Netty no
+ * longer watches the socket's input, the transport checks its TCP state every 200 ms for it
+ * (passt sees EPOLLERR). passt's timeouts, on the handler's clock: handshake 10 s (our SYN or
+ * SYN-ACK repeated every {@code ackMs} meanwhile), FIN 60 s once both sides sent FIN (as passt's
+ * FIN_TIMEOUT: a half-closed connection lives as long as it is active), idle 2 h without a
+ * segment either way; each resets both sides. Segments for no connection are answered with RST
+ * (RFC 9293 3.10.7.1).
  *
  * <p><b>Limits.</b> At most {@link io.passt4j.proto.tcp.TcpHandler.Limits#maxConns} (8192)
  * connections; a SYN beyond that is answered with RST. Bad checksums, SYN with FIN or RST,
