@@ -17,7 +17,14 @@
 #   IPERF_PORT=n      iperf3 server at the host (5201); the guest serves iperf3 on n+1 for -t
 #   IPERF_SECS=s      iperf3 duration (3)
 #   FWD_WAIT=s        how long to wait for the host's -t clients (120)
-#   SKIP=a,b          skip steps: download,upload,refused,conns,iperf,fwd
+#   HC_PORT=n         half-close server at the host (tcp-peer.py answer-after-eof): n on
+#                     127.0.0.1, n+1 on ::1 (9010); the guest sends REQ_BYTES and shuts down
+#                     writing, the server answers with their sha256, a line, then a file
+#   HALF_SHA=hex      sha256 of that file (required for the half-close checks)
+#   REQ_BYTES=n       what the guest sends before its FIN (65536)
+#   RST_PORT=n        reset server at the host (tcp-peer.py reset-after): n on 127.0.0.1, n+1
+#                     on ::1 (9012); it sends some data, then resets the connection
+#   SKIP=a,b          skip steps: download,upload,refused,halfclose,reset,conns,iperf,fwd
 # Host-side contract: after "READY tcp_fwd" the host connects to the -t ports and,
 # when done, connects to FWD_PORT+2 and closes.
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
@@ -32,6 +39,9 @@ FWD_PORT=${FWD_PORT:-2222}
 IPERF_PORT=${IPERF_PORT:-5201}
 IPERF_SECS=${IPERF_SECS:-3}
 FWD_WAIT=${FWD_WAIT:-120}
+HC_PORT=${HC_PORT:-9010}
+REQ_BYTES=${REQ_BYTES:-65536}
+RST_PORT=${RST_PORT:-9012}
 SKIP=",${SKIP:-},"
 FAILS=0
 IF=eth0
@@ -128,6 +138,44 @@ if ! skip refused; then
         [ $rc != 0 ] && grep -q 'Connection refused' /tmp/ref.err && awk "BEGIN{exit !($d < 2)}"
         check refused$v $? "secs=$d rc=$rc"
     done
+fi
+
+# --- half-close: the guest shuts down writing, the server still sends the rest ---
+# socat shuts the socket down for writing at EOF on its input (the guest's FIN), then reads on
+# until the server's FIN (-t: for 60 s at most).
+if ! skip halfclose; then
+    head -c "$REQ_BYTES" /dev/urandom > /tmp/req
+    req_sha=$(sha256sum /tmp/req | cut -d' ' -f1)
+    for v in 4 6; do
+        if [ $v = 4 ]; then a="TCP4:$GW4:$HC_PORT"; else a="TCP6:[$GW6]:$((HC_PORT+1))"; fi
+        t0=$(now)
+        timeout 90 socat -t 60 -T 60 - "$a" </tmp/req >/tmp/hc.out 2>/tmp/hc.err; rc=$?
+        t1=$(now)
+        size=$(wc -c </tmp/hc.out)
+        echoed=$(head -c 64 /tmp/hc.out)
+        rest=$(tail -c +66 /tmp/hc.out | sha256sum | cut -d' ' -f1)
+        r=$(rate "$t0" "$t1" "$size")
+        result halfclose$v "bytes=$size $r"
+        [ $rc = 0 ] && [ "$echoed" = "$req_sha" ] && [ "$rest" = "$HALF_SHA" ]
+        check halfclose$v $? "bytes=$size $r rc=$rc server_got_request=$([ "$echoed" = "$req_sha" ] && echo yes || echo no) rest_sha=$rest $(head -c 200 /tmp/hc.err)"
+    done
+    rm -f /tmp/hc.out
+fi
+
+# --- a server reset reaches the guest as a reset, quickly (socat -d warns of it on read) ---
+if ! skip reset; then
+    for v in 4 6; do
+        if [ $v = 4 ]; then a="TCP4:$GW4:$RST_PORT"; else a="TCP6:[$GW6]:$((RST_PORT+1))"; fi
+        t0=$(now)
+        timeout 30 socat -d -u "$a" - >/tmp/rst.out 2>/tmp/rst.err; rc=$?
+        t1=$(now)
+        d=$(echo "$t0 $t1" | awk '{printf "%.2f", $2-$1}')
+        size=$(wc -c </tmp/rst.out)
+        result reset$v "secs=$d bytes=$size rc=$rc"
+        grep -q 'Connection reset by peer' /tmp/rst.err && [ $rc != 124 ] && awk "BEGIN{exit !($d < 10)}"
+        check reset$v $? "secs=$d bytes=$size rc=$rc $(grep -v ' N ' /tmp/rst.err | head -c 200)"
+    done
+    rm -f /tmp/rst.out
 fi
 
 # --- many connections at once, each moving data and checked ---

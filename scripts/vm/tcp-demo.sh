@@ -6,7 +6,9 @@
 # 127.0.0.1 and ::1) serving a random BLOB_MB MiB file, upload sinks (socat, 127.0.0.1 and
 # ::1) that write what they get to files, a TCP echo server and an iperf3 server. The guest
 # (guest-tcp.sh) downloads and uploads through the gateway address, checks a refused port,
-# opens CONNS connections at once, runs iperf3 both ways, then says "READY tcp_fwd": the host
+# half-closes a connection while the server (tcp-peer.py) still sends HALF_MB MiB, sees a
+# server's reset in the middle of a transfer as a reset, opens CONNS connections at once, runs
+# iperf3 both ways, then says "READY tcp_fwd": the host
 # then connects through the daemon's -t ports to the guest's servers: from 127.0.0.1, ::1,
 # the sandbox's own address 198.51.100.2 and 203.0.113.5 / 2001:db8:5::5 (a second interface,
 # a veth, added here), checking the source address the guest saw, sends BLOB_MB MiB and checks
@@ -16,6 +18,7 @@
 #   DAEMON    daemon command (word-split); gets "-s SOCKET" appended
 #             default: "$ROOT/scripts/passt -f -e -1 -t <fwd ports>"
 #   BLOB_MB   size of the download/upload/-t file in MiB (64)
+#   HALF_MB   what the half-close server sends after the guest's FIN, in MiB (4)
 #   CONNS     concurrent connections in the guest (200)   IPERF_SECS (3)
 #   GUEST_APPEND  extra KEY=VAL for the guest
 # Output: the guest's RESULT/CHECK lines, then the host's own CHECK lines, then a summary.
@@ -29,12 +32,13 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --timeout) TIMEOUT=$2; shift 2 ;;
         --keep) KEEP=$2; shift 2 ;;
-        -h|--help) sed -n '2,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,26s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) echo "tcp-demo: unknown argument $1" >&2; exit 2 ;;
     esac
 done
-HTTP_PORT=8000 UP_PORT=9004 ECHO_PORT=9007 IPERF_PORT=5201 FWD_PORT=2222
+HTTP_PORT=8000 UP_PORT=9004 ECHO_PORT=9007 IPERF_PORT=5201 FWD_PORT=2222 HC_PORT=9010 RST_PORT=9012
 BLOB_MB=${BLOB_MB:-64}
+HALF_MB=${HALF_MB:-4}
 CONNS=${CONNS:-200}
 IPERF_SECS=${IPERF_SECS:-3}
 DAEMON=${DAEMON:-$ROOT/scripts/passt -f -e -1 -t $FWD_PORT-$((FWD_PORT+2)),$((IPERF_PORT+1))}
@@ -86,6 +90,13 @@ socat -u TCP4-LISTEN:$UP_PORT,bind=127.0.0.1,reuseaddr OPEN:"$W/up4",creat,trunc
 socat -u TCP6-LISTEN:$((UP_PORT+1)),bind=[::1],reuseaddr OPEN:"$W/up6",creat,trunc 2>>"$W/srv.log" & PIDS+=($!)
 socat TCP4-LISTEN:$ECHO_PORT,bind=127.0.0.1,reuseaddr,fork,backlog=1024 PIPE 2>>"$W/srv.log" & PIDS+=($!)
 iperf3 -s -B 127.0.0.1 -p $IPERF_PORT >>"$W/iperf.log" 2>&1 & PIDS+=($!)
+head -c $((HALF_MB * 1048576)) /dev/urandom > "$W/half"
+HALF_SHA=$(sha256sum "$W/half" | cut -d' ' -f1)
+PEER=$HERE/tcp-peer.py
+"$PEER" answer-after-eof 127.0.0.1 $HC_PORT "$W/half" --lifetime "$TIMEOUT" 2>>"$W/srv.log" & PIDS+=($!)
+"$PEER" answer-after-eof ::1 $((HC_PORT+1)) "$W/half" --lifetime "$TIMEOUT" 2>>"$W/srv.log" & PIDS+=($!)
+"$PEER" reset-after 127.0.0.1 $RST_PORT 1048576 --lifetime "$TIMEOUT" 2>>"$W/srv.log" & PIDS+=($!)
+"$PEER" reset-after ::1 $((RST_PORT+1)) 1048576 --lifetime "$TIMEOUT" 2>>"$W/srv.log" & PIDS+=($!)
 
 SOCK=$W/sock/passt.socket
 # shellcheck disable=SC2086
@@ -156,7 +167,7 @@ T_BOOT=$(date +%s.%N)
 RC=0
 "$HERE/run-guest.sh" --socket "$SOCK" --timeout "$TIMEOUT" --log "$W/console.log" \
     --script "$HERE/guest-tcp.sh" \
-    --append "BLOB_SHA=$SHA HTTP_PORT=$HTTP_PORT UP_PORT=$UP_PORT ECHO_PORT=$ECHO_PORT CONNS=$CONNS IPERF_PORT=$IPERF_PORT IPERF_SECS=$IPERF_SECS FWD_PORT=$FWD_PORT ${GUEST_APPEND:-}" \
+    --append "BLOB_SHA=$SHA HTTP_PORT=$HTTP_PORT UP_PORT=$UP_PORT ECHO_PORT=$ECHO_PORT CONNS=$CONNS IPERF_PORT=$IPERF_PORT IPERF_SECS=$IPERF_SECS FWD_PORT=$FWD_PORT HC_PORT=$HC_PORT HALF_SHA=$HALF_SHA RST_PORT=$RST_PORT ${GUEST_APPEND:-}" \
     >/dev/null || RC=$?
 T_END=$(date +%s.%N)
 sleep 0.5

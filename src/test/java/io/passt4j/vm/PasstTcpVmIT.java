@@ -12,7 +12,8 @@ import org.junit.jupiter.api.TestInstance;
  * TCP through passt4j with a real guest ({@code scripts/vm/tcp-demo.sh}, guest script {@code
  * guest-tcp.sh}): 64 MiB downloads from an HTTP server on the sandbox host's loopback and
  * uploads to it through the gateway address, sha256 compared, both families; a refused port;
- * 200 connections at once; iperf3 both ways; {@code -t} forwards into guest servers from
+ * a half-close (the guest shuts down writing, the server still sends 4 MiB) and a server's reset
+ * in the middle of a transfer, both families; 200 connections at once; iperf3 both ways; {@code -t} forwards into guest servers from
  * loopback and non-loopback clients, with the source address the guest saw, 64 MiB through each
  * family, and iperf3 host to guest. Under TCG one run takes about three to four minutes.
  */
@@ -26,7 +27,8 @@ class PasstTcpVmIT {
     run = VmRun.run("scripts/vm/tcp-demo.sh", Map.of(), 480);
     System.out.printf("TCP VM run with passt4j: %.1f s, exit %d%n", run.millis / 1000.0,
         run.exitCode);
-    for (String k : List.of("download4", "download6", "upload4", "upload6", "conns", "iperf_up",
+    for (String k : List.of("download4", "download6", "upload4", "upload6", "halfclose4",
+        "halfclose6", "reset4", "reset6", "conns", "iperf_up",
         "iperf_down", "fwd_bulk4", "fwd_bulk6", "iperf_fwd")) {
       System.out.printf("  %s: %s%n", k, run.result(k));
     }
@@ -53,6 +55,19 @@ class PasstTcpVmIT {
   @Test
   void aRefusedPortFailsFastInTheGuest() {
     passes("refused4", "refused6");
+  }
+
+  @Test
+  void afterTheGuestsHalfCloseTheServersRestArrivesIntact() {
+    // the server got the guest's request whole (it answers with its sha256), then its 4 MiB
+    passes("halfclose4", "halfclose6");
+    assertThat(run.result("halfclose4")).startsWith("bytes=" + (65 + (4 << 20)) + " ");
+  }
+
+  @Test
+  void aServerResetInTheMiddleOfATransferReachesTheGuestAsAReset() {
+    // socat warns "Connection reset by peer": a reset, not an end of file, and not a hang
+    passes("reset4", "reset6");
   }
 
   @Test
