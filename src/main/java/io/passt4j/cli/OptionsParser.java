@@ -38,7 +38,7 @@ public final class OptionsParser {
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   static {
-    notSupportedYet.addAll(List.of("-t all", "-u all", "pasta --tcp-ports", "pasta --udp-ports",
+    notSupportedYet.addAll(List.of("pasta --tcp-ports", "pasta --udp-ports",
         "pasta --tcp-ns", "pasta --udp-ns", "pasta auto", "pasta --fd"));
     NOT_SUPPORTED_YET = java.util.Collections.unmodifiableSet(notSupportedYet);
   }
@@ -512,12 +512,13 @@ public final class OptionsParser {
     refuseNotYetSupported(s);
   }
 
-  /** Unless -u/-U is given, UDP follows TCP's ports (untranslated); else the mode's default. */
+  /**
+   * Unless -u/-U is given, UDP follows TCP's listed ports (untranslated); else the mode's
+   * default. Not {@code -t all}: Debian's passt binds no UDP port then, and following would take
+   * two more file descriptors per port (147,453 for the whole range, where passt needs 49,151).
+   */
   private static ForwardRules follow(ForwardRules tcp, ForwardRules byDefault) {
-    return switch (tcp.mode()) {
-      case SPEC, ALL -> PortSpec.udpFollowing(tcp);
-      default -> byDefault;
-    };
+    return tcp.mode() == ForwardRules.Mode.SPEC ? PortSpec.udpFollowing(tcp) : byDefault;
   }
 
   private static void addSpec(State s, PortSpec p, String spec) {
@@ -530,12 +531,6 @@ public final class OptionsParser {
 
   private static void refuseNotYetSupported(State s) {
     if (s.o.listPlugins) return; // listing what is there works in every mode
-    if (s.mode == Mode.PASST && NOT_SUPPORTED_YET.contains("-t all")
-        && s.c.tcpIn.mode() == ForwardRules.Mode.ALL)
-      s.die("not supported yet: -t all");
-    if (s.mode == Mode.PASST && NOT_SUPPORTED_YET.contains("-u all")
-        && s.c.udpIn.mode() == ForwardRules.Mode.ALL)
-      s.die("not supported yet: -u all");
     if (s.mode != Mode.PASTA) return;
     if (s.c.fd >= 0 && NOT_SUPPORTED_YET.contains("pasta --fd"))
       s.die("not supported yet: --fd (pasta mode)");

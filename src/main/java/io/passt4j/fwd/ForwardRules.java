@@ -1,5 +1,9 @@
 package io.passt4j.fwd;
 
+import io.passt4j.spi.DescriptorLimitException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -21,7 +25,10 @@ public record ForwardRules(Mode mode, List<PortForward> ports) {
     NONE,
     /** {@code auto} (pasta only): ports bound on the other side, rescanned periodically. */
     AUTO,
-    /** {@code all} (passt only): every unbound, non-ephemeral port. */
+    /**
+     * {@code all} (passt only): every non-ephemeral port that can be bound ({@link #toBind()});
+     * explicit ports, if any, narrow it (tests, embedding).
+     */
     ALL,
     /** An explicit list of ports (and exclusions). */
     SPEC
@@ -32,6 +39,119 @@ public record ForwardRules(Mode mode, List<PortForward> ports) {
 
   public ForwardRules {
     ports = List.copyOf(ports);
+  }
+
+  /**
+   * The ports to bind: the explicit ones; for {@link Mode#ALL} without any, every non-ephemeral
+   * port, 1 to {@link PortSpec#EPHEMERAL_MIN} less one, untranslated. passt binds port 0 as well,
+   * which the kernel turns into a random ephemeral port forwarded to guest port 0: not here.
+   */
+  public List<PortForward> toBind() {
+    if (mode != Mode.ALL || !ports.isEmpty()) return ports;
+    List<PortForward> l = new ArrayList<>(PortSpec.EPHEMERAL_MIN - 1);
+    for (int p = 1; p < PortSpec.EPHEMERAL_MIN; p++) l.add(new PortForward(null, null, p, p));
+    return l;
+  }
+
+  /** Binds the host sockets of one forwarded port, in one family at least. */
+  public interface PortBinder {
+    /**
+     * @return null when bound, else why not
+     * @throws DescriptorLimitException when out of file descriptors
+     */
+    String bind(PortForward port) throws DescriptorLimitException;
+  }
+
+  /**
+   * What {@link #bindAll} did.
+   *
+   * @param error the message to fail the start with, or null
+   * @param bound ports bound
+   * @param skipped ports of {@code all} that could not be bound (in use, privileged)
+   */
+  public record Bound(String error, int bound, int skipped) {}
+
+  /**
+   * Binds every port of {@link #toBind()} as passt does: a port of a list that can't be bound
+   * in any family fails the start ({@code Failed to bind any port for '-t 22': why}); with {@code
+   * all}, such a port is skipped and only none bound at all fails; running out of file
+   * descriptors fails either ({@code Can't open enough sockets for port specifier: all}).
+   *
+   * @param option {@code -t} or {@code -u}, for the messages
+   */
+  public Bound bindAll(String option, PortBinder binder) {
+    Binding b = new Binding(option, binder);
+    b.step(Integer.MAX_VALUE);
+    return b.result;
+  }
+
+  /** Ports bound in one turn of the event loop by {@link #bindAll(String, PortBinder, Vertx)}. */
+  static final int SLICE = 512;
+
+  /**
+   * As {@link #bindAll(String, PortBinder)}, {@value #SLICE} ports per turn of the calling
+   * context's event loop, so that binding {@code all} (tens of thousands of sockets) does not
+   * block it for seconds. Must be called on that event loop.
+   */
+  public Future<Bound> bindAll(String option, PortBinder binder, Vertx vertx) {
+    Promise<Bound> done = Promise.promise();
+    Binding b = new Binding(option, binder);
+    Runnable[] slice = new Runnable[1];
+    slice[0] = () -> {
+      if (b.step(SLICE)) done.complete(b.result);
+      else vertx.runOnContext(v -> slice[0].run());
+    };
+    slice[0].run();
+    return done.future();
+  }
+
+  /** The state of one {@code bindAll}. */
+  private final class Binding {
+    final String option;
+    final PortBinder binder;
+    final List<PortForward> ports = toBind();
+    final boolean all = mode == Mode.ALL;
+    int next;
+    int bound;
+    int skipped;
+    String last;
+    Bound result;
+
+    Binding(String option, PortBinder binder) {
+      this.option = option;
+      this.binder = binder;
+    }
+
+    /** Binds up to {@code max} more ports; true when done ({@link #result} set). */
+    boolean step(int max) {
+      int end = (int) Math.min(ports.size(), (long) next + max);
+      for (; next < end; next++) {
+        PortForward p = ports.get(next);
+        String why;
+        try {
+          why = binder.bind(p);
+        } catch (DescriptorLimitException e) {
+          return finish("Can't open enough sockets for port specifier: "
+              + (all ? "all" : Integer.toString(p.port())));
+        }
+        if (why == null) {
+          bound++;
+        } else if (all) {
+          skipped++;
+          last = why;
+        } else {
+          return finish("Failed to bind any port for '" + option + " " + p.port() + "': " + why);
+        }
+      }
+      if (next < ports.size()) return false;
+      return finish(all && bound == 0
+          ? "Failed to bind any port for '" + option + " all': " + last : null);
+    }
+
+    private boolean finish(String error) {
+      result = new Bound(error, bound, skipped);
+      return true;
+    }
   }
 
   public boolean isNone() {

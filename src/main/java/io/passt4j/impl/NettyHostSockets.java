@@ -18,6 +18,7 @@ import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.passt4j.impl.nat.LibC;
 import io.passt4j.spi.DatagramReceiver;
+import io.passt4j.spi.DescriptorLimitException;
 import io.passt4j.spi.HostDatagramSocket;
 import io.passt4j.spi.HostSockets;
 import io.passt4j.spi.HostStreamSocket;
@@ -62,16 +63,9 @@ public final class NettyHostSockets implements HostSockets {
       throws IOException {
     SocketProtocolFamily fam = bind.getAddress() instanceof Inet6Address
         ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
-    EpollDatagramChannel ch = new EpollDatagramChannel(fam);
-    if (fam == SocketProtocolFamily.INET6) {
-      // One socket per family, as passt: an IPv6 socket must not take the IPv4 port as well.
-      byte[] one = {1, 0, 0, 0};
-      if (LibC.INSTANCE.setsockopt(ch.fd().intValue(), LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY,
-          one, one.length) != 0) {
-        ch.unsafe().closeForcibly();
-        throw new IOException("can't set IPV6_V6ONLY: " + LibC.lastError());
-      }
-    }
+    EpollDatagramChannel ch = newChannel(() -> new EpollDatagramChannel(fam));
+    // One socket per family, as passt: an IPv6 socket must not take the IPv4 port as well.
+    if (fam == SocketProtocolFamily.INET6) v6Only(ch, true);
     return open(ch, bind, bindInterface, receiver);
   }
 
@@ -148,7 +142,7 @@ public final class NettyHostSockets implements HostSockets {
       String bindInterface, TcpCallbacks callbacks) throws IOException {
     SocketProtocolFamily fam = remote.getAddress() instanceof Inet6Address
         ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
-    EpollSocketChannel ch = new EpollSocketChannel(fam);
+    EpollSocketChannel ch = newChannel(() -> new EpollSocketChannel(fam));
     NettyTcpSocket[] self = new NettyTcpSocket[1];
     NettyTcpSocket s = new NettyTcpSocket(ch, loop, remote, callbacks, counters, log,
         () -> openTcp.remove(self[0]));
@@ -165,18 +159,52 @@ public final class NettyHostSockets implements HostSockets {
   @Override
   public HostTcpListener tcpListen(InetSocketAddress bind, String bindInterface,
       TcpAcceptor acceptor) throws IOException {
+    // One socket per family: the IPv6 one must not take the IPv4 port too.
+    return listen(bind, true, bindInterface, acceptor);
+  }
+
+  @Override
+  public HostTcpListener tcpListenDualStack(int port, String bindInterface,
+      TcpAcceptor acceptor) throws IOException {
+    return listen(new InetSocketAddress(InetAddress.getByAddress(new byte[16]), port), false,
+        bindInterface, acceptor);
+  }
+
+  /** Out of file descriptors, as Linux says it: EMFILE (the process), ENFILE (the system). */
+  private static final int EMFILE = 24;
+  private static final int ENFILE = 23;
+
+  /** A socket's channel; a failure to create one becomes an IOException (or its subclass). */
+  private static <C> C newChannel(java.util.function.Supplier<C> make) throws IOException {
+    try {
+      return make.get();
+    } catch (io.netty.channel.ChannelException e) {
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c instanceof io.netty.channel.unix.Errors.NativeIoException n
+            && (n.expectedErr() == -EMFILE || n.expectedErr() == -ENFILE)) {
+          throw new DescriptorLimitException("can't create socket: " + n.getMessage(), e);
+        }
+      }
+      throw new IOException("can't create socket: " + e.getMessage(), e);
+    }
+  }
+
+  /** Sets {@code IPV6_V6ONLY}; closes the channel on failure. */
+  private static void v6Only(Channel ch, boolean on) throws IOException {
+    byte[] v = {(byte) (on ? 1 : 0), 0, 0, 0};
+    int fd = ((UnixChannel) ch).fd().intValue();
+    if (LibC.INSTANCE.setsockopt(fd, LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY, v, v.length) != 0) {
+      ch.unsafe().closeForcibly();
+      throw new IOException("can't set IPV6_V6ONLY: " + LibC.lastError());
+    }
+  }
+
+  private HostTcpListener listen(InetSocketAddress bind, boolean v6Only, String bindInterface,
+      TcpAcceptor acceptor) throws IOException {
     SocketProtocolFamily fam = bind.getAddress() instanceof Inet6Address
         ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
-    EpollServerSocketChannel ch = new EpollServerSocketChannel(fam);
-    int fd = ch.fd().intValue();
-    if (fam == SocketProtocolFamily.INET6) {
-      // As passt: one socket per family, the IPv6 one must not take the IPv4 port too.
-      byte[] one = {1, 0, 0, 0};
-      if (LibC.INSTANCE.setsockopt(fd, LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY, one, one.length) != 0) {
-        ch.unsafe().closeForcibly();
-        throw new IOException("can't set IPV6_V6ONLY: " + LibC.lastError());
-      }
-    }
+    EpollServerSocketChannel ch = newChannel(() -> new EpollServerSocketChannel(fam));
+    if (fam == SocketProtocolFamily.INET6) v6Only(ch, v6Only);
     bindToDevice(ch, bindInterface);
     ch.config().setOption(ChannelOption.SO_REUSEADDR, true);
     Listener l = new Listener(ch, acceptor);

@@ -15,6 +15,7 @@ public interface HostSockets {
    * ({@code IPV6_V6ONLY}), as in passt: bind one socket per family to cover both.
    *
    * @param bindInterface interface to bind to ({@code SO_BINDTODEVICE}), or null
+   * @throws DescriptorLimitException when out of file descriptors
    * @throws IOException when the socket cannot be created or bound (for instance, the port is
    *     in use)
    */
@@ -75,11 +76,27 @@ public interface HostSockets {
    * <p>The default implementation (for test doubles written before listeners existed) refuses.
    *
    * @param bindInterface interface to bind to ({@code SO_BINDTODEVICE}), or null
+   * @throws DescriptorLimitException when out of file descriptors
    * @throws IOException when the socket cannot be created, bound or put to listen (for instance,
    *     the port is in use)
    */
   default HostTcpListener tcpListen(InetSocketAddress bind, String bindInterface,
       TcpAcceptor acceptor) throws IOException {
     throw new IOException("TCP listeners not supported by " + getClass().getName());
+  }
+
+  /**
+   * One listening TCP socket for both families: the IPv6 wildcard with {@code IPV6_V6ONLY} off,
+   * so IPv4 clients arrive as IPv4-mapped addresses (passt's "dual stack" socket, one file
+   * descriptor per port instead of two). Otherwise as {@link #tcpListen}.
+   *
+   * <p>The default implementation refuses: the caller then binds one socket per family.
+   *
+   * @throws DescriptorLimitException when out of file descriptors
+   * @throws IOException when the socket cannot be created, bound or put to listen
+   */
+  default HostTcpListener tcpListenDualStack(int port, String bindInterface,
+      TcpAcceptor acceptor) throws IOException {
+    throw new IOException("dual-stack TCP listeners not supported by " + getClass().getName());
   }
 }

@@ -129,8 +129,6 @@ class OptionsParserTest {
         e("passt", "--tcp-ns 22", "--tcp-ns is for pasta mode only"),
         e("pasta", "--socket x", "--socket is for passt mode only"),
         // what we don't do yet
-        e("passt", "--tcp-ports=all", "not supported yet: -t all"),
-        e("passt", "-u all", "not supported yet: -u all"),
         e("pasta", "-t 22", "not supported yet: --tcp-ports"),
         e("pasta", "--config-net -t 22 --netns /run/netns/x", "not supported yet: --tcp-ports"),
         e("pasta", "-t auto", "not supported yet: --tcp-ports"),
@@ -267,8 +265,13 @@ class OptionsParserTest {
     assertThat(o.config.udpIn.ports())
         .containsExactly(new PortForward(null, null, 80, 80), new PortForward(null, null, 2222, 2222));
     assertThat(passt("-t", "22", "-u", "none").config.udpIn).isEqualTo(ForwardRules.NONE);
-    NotYet.without("-t all", () -> NotYet.without("-u all", () ->
-        assertThat(passt("-t", "all").config.udpIn.mode()).isEqualTo(ForwardRules.Mode.ALL)));
+    // not -t all: as Debian's passt (and a third of the file descriptors)
+    assertThat(passt("-t", "all").config.udpIn).isEqualTo(ForwardRules.NONE);
+    assertThat(passt("--tcp-ports=all", "-u", "none").config.tcpIn.mode())
+        .isEqualTo(ForwardRules.Mode.ALL);
+    assertThat(passt("-u", "all").config.udpIn.toBind()).hasSize(49151)
+        .startsWith(new PortForward(null, null, 1, 1))
+        .endsWith(new PortForward(null, null, 49151, 49151));
   }
 
   @Test

@@ -106,6 +106,11 @@ public final class TestNetns implements AutoCloseable {
   public static final String UPLINK6 = "2001:db8:5::5";
   private boolean uplink;
 
+  /** The PID of the process holding the namespace (for {@code nsenter -t PID -n}). */
+  public long pid() {
+    return pid;
+  }
+
   /** Moves the calling thread into the namespace (for good). */
   public void enter() {
     if (LibC.INSTANCE.setns(fd, CLONE_NEWNET) != 0) {

@@ -3,6 +3,7 @@ package io.passt4j.proto.tcp;
 import io.netty.buffer.ByteBuf;
 import io.passt4j.PasstConfig;
 import io.passt4j.fwd.AddressMap;
+import io.passt4j.fwd.ForwardRules;
 import io.passt4j.fwd.PortForward;
 import io.passt4j.packet.Addresses;
 import io.passt4j.packet.Checksum;
@@ -12,11 +13,13 @@ import io.passt4j.packet.Ipv4;
 import io.passt4j.packet.Ipv6;
 import io.passt4j.packet.Packets;
 import io.passt4j.packet.Tcp;
+import io.passt4j.spi.DescriptorLimitException;
 import io.passt4j.spi.FlowEvent;
 import io.passt4j.spi.HandlerContext;
 import io.passt4j.spi.HostStreamSocket;
 import io.passt4j.spi.HostTcpListener;
 import io.passt4j.spi.ProtocolHandler;
+import io.passt4j.spi.TcpAcceptor;
 import io.passt4j.spi.TcpCallbacks;
 import io.vertx.core.Future;
 import java.io.IOException;
@@ -240,15 +243,19 @@ final class TcpHandler implements ProtocolHandler {
     } catch (GeneralSecurityException e) {
       return Future.failedFuture("TCP: no HmacSHA256 for initial sequence numbers: " + e);
     }
-    for (PortForward pf : config.tcpIn.ports()) {
-      String err = listen(pf);
-      if (err != null) {
+    boolean all = config.tcpIn.mode() == ForwardRules.Mode.ALL;
+    return config.tcpIn.bindAll("-t", pf -> listen(pf, all), ctx.vertx()).compose(b -> {
+      if (b.error() != null) {
         closeListeners();
-        return Future.failedFuture(err);
+        return Future.failedFuture(b.error());
       }
-    }
-    timer = ctx.vertx().setPeriodic(limits.tickMs(), id -> tick(now()));
-    return Future.succeededFuture();
+      if (all) {
+        ctx.log().debug("-t all: " + b.bound() + " ports forwarded, " + b.skipped()
+            + " could not be bound (in use, or privileged)");
+      }
+      timer = ctx.vertx().setPeriodic(limits.tickMs(), id -> tick(now()));
+      return Future.succeededFuture();
+    });
   }
 
   private void closeListeners() {
@@ -458,8 +465,24 @@ final class TcpHandler implements ProtocolHandler {
 
   // ---- host-initiated connections (-t)
 
-  /** Binds the listeners of one forwarded port; an error message when none could be bound. */
-  private String listen(PortForward pf) {
+  /**
+   * Binds the listeners of one forwarded port: null when at least one could be bound, else why
+   * not. Without a bind address and with both families, one dual-stack socket as passt (one file
+   * descriptor per port), else, or when that fails, one socket per family. {@code quiet} (for
+   * {@code -t all}) leaves a failure to the debug log.
+   */
+  private String listen(PortForward pf, boolean quiet) throws DescriptorLimitException {
+    TcpAcceptor acceptor = (remote, local) -> accepted(pf, remote);
+    if (pf.bindAddress() == null && config.ipv4 && config.ipv6) {
+      try {
+        listeners.add(ctx.sockets().tcpListenDualStack(pf.port(), pf.bindInterface(), acceptor));
+        return null;
+      } catch (DescriptorLimitException e) {
+        throw e;
+      } catch (IOException e) {
+        // one socket per family, as passt when its dual-stack socket fails
+      }
+    }
     List<InetAddress> binds = new ArrayList<>();
     try {
       if (pf.bindAddress() != null) {
@@ -470,25 +493,29 @@ final class TcpHandler implements ProtocolHandler {
         if (config.ipv6) binds.add(any(6));
       }
     } catch (UnknownHostException e) {
-      return "-t: invalid bind address: " + pf.bindAddress();
+      return "invalid bind address " + pf.bindAddress();
     }
+    if (binds.isEmpty()) return null; // an address of a disabled family: nothing to do
     String last = null;
     int bound = 0;
     for (InetAddress a : binds) {
       try {
         listeners.add(ctx.sockets().tcpListen(new InetSocketAddress(a, pf.port()),
-            pf.bindInterface(), (remote, local) -> accepted(pf, remote)));
+            pf.bindInterface(), acceptor));
         bound++;
+      } catch (DescriptorLimitException e) {
+        throw e;
       } catch (IOException e) {
         last = e.getMessage();
-        ctx.log().warn("Failed to bind TCP port " + pf.port() + " on " + a.getHostAddress()
-            + ": " + e.getMessage());
+        if (!quiet || ctx.log().isDebugEnabled()) {
+          String msg = "Failed to bind TCP port " + pf.port() + " on " + a.getHostAddress()
+              + ": " + e.getMessage();
+          if (quiet) ctx.log().debug(msg);
+          else ctx.log().warn(msg);
+        }
       }
     }
-    if (bound == 0 && !binds.isEmpty()) {
-      return "Failed to bind any port for '-t " + pf.port() + "': " + last;
-    }
-    return null;
+    return bound > 0 ? null : last;
   }
 
   /**

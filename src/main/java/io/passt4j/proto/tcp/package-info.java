@@ -19,11 +19,20 @@
  * is ignored, a RST ends it), so a SYN followed in the same batch by another segment of the flow
  * cannot wedge it (Debian's passt hangs there).
  *
- * <p><b>Host-initiated ({@code -t}).</b> At start the handler listens for each forwarded port
- * ({@link io.passt4j.spi.HostSockets#tcpListen}): on the wildcard of each enabled family (the
- * IPv6 socket IPv6 only, as in passt) or on the given bind address, bound to the interface when
- * one is given; a port that can't be bound in any family fails the start ({@code Failed to bind
- * any port for '-t PORT'}). An accepted socket becomes a connection in state {@code SYN_SENT}:
+ * <p><b>Host-initiated ({@code -t}).</b> At start the handler listens for each forwarded port:
+ * without a bind address and with both families, on one dual-stack socket ({@link
+ * io.passt4j.spi.HostSockets#tcpListenDualStack}, IPv4 clients arrive IPv4-mapped), as passt,
+ * which needs one file descriptor per port; else, or when that fails (the port taken in one
+ * family), on the wildcard of each enabled family (IPv6 only) or on the given bind address;
+ * bound to the interface when one is given. A listed port that can't be bound in any family
+ * fails the start ({@code Failed to bind any port for '-t PORT'}). {@code -t all} listens on
+ * every non-ephemeral port, 1 to 49151 (passt binds port 0 too, which the kernel makes a random
+ * port), that can be bound, skipping the rest quietly (in use, privileged: as in passt, after
+ * dropping root), and fails only when none could be, or with passt's {@code Can't open enough
+ * sockets for port specifier: all} when out of file descriptors (the JVM raises its soft limit
+ * to the hard one at start, as passt does). Binding tens of thousands of sockets runs in slices,
+ * so the event loop is never blocked long. Unlike a port list, {@code -t all} does not bring UDP
+ * along (as Debian's passt; it would take two more descriptors per port). An accepted socket becomes a connection in state {@code SYN_SENT}:
  * a SYN (our MSS, window scale 7) to the guest's target port at the address the guest last used
  * ({@link io.passt4j.spi.GuestState}, passt's "addr_seen": as in passt, a guest that has not
  * sent anything from its SLAAC address yet is addressed at the configured one), from the peer's address as {@link
@@ -78,9 +87,10 @@
  * segments with neither SYN, RST nor ACK, malformed option lists, port 0 and unusable addresses
  * are dropped and counted.
  *
- * <p><b>Not done yet.</b> {@code -t all} (refused at the command line); pasta's
- * loopback splice; ICMP errors instead of RST for unreachable destinations; SACK, timestamps and
- * RTT-based timers (fixed 2 s); reflecting {@code TCP_INFO} windows; link-local IPv6 destinations
- * other than the mapped gateway.
+ * <p><b>Not done yet.</b> Pasta's loopback splice; ICMP errors instead of RST for unreachable
+ * destinations; SACK, timestamps and RTT-based timers (a fixed 2 s); reflecting {@code TCP_INFO}
+ * windows; link-local IPv6 destinations other than the mapped gateway; keeping segments that
+ * arrive after a hole (they are dropped, the guest sends them again); seeing a reset that follows
+ * the host's FIN at once (it is polled for, every 200 ms).
  */
 package io.passt4j.proto.tcp;

@@ -3,6 +3,7 @@ package io.passt4j.proto.udp;
 import io.netty.buffer.ByteBuf;
 import io.passt4j.PasstConfig;
 import io.passt4j.fwd.AddressMap;
+import io.passt4j.fwd.ForwardRules;
 import io.passt4j.fwd.PortForward;
 import io.passt4j.packet.Addresses;
 import io.passt4j.packet.Checksum;
@@ -12,6 +13,7 @@ import io.passt4j.packet.Ipv4;
 import io.passt4j.packet.Ipv6;
 import io.passt4j.packet.Packets;
 import io.passt4j.packet.Udp;
+import io.passt4j.spi.DescriptorLimitException;
 import io.passt4j.spi.FlowEvent;
 import io.passt4j.spi.HandlerContext;
 import io.passt4j.spi.HostDatagramSocket;
@@ -119,12 +121,20 @@ final class UdpHandler implements ProtocolHandler {
     ctx = context;
     config = context.config();
     map = new AddressMap(config);
-    for (PortForward pf : config.udpIn.ports()) {
-      String err = listen(pf);
-      if (err != null) return Future.failedFuture(err);
-    }
-    timer = ctx.vertx().setPeriodic(scanIntervalMs, id -> expire(now()));
-    return Future.succeededFuture();
+    boolean all = config.udpIn.mode() == ForwardRules.Mode.ALL;
+    return config.udpIn.bindAll("-u", pf -> listen(pf, all), ctx.vertx()).compose(b -> {
+      if (b.error() != null) {
+        for (HostDatagramSocket l : listeners) l.close();
+        listeners.clear();
+        return Future.failedFuture(b.error());
+      }
+      if (all) {
+        ctx.log().debug("-u all: " + b.bound() + " ports forwarded, " + b.skipped()
+            + " could not be bound (in use, or privileged)");
+      }
+      timer = ctx.vertx().setPeriodic(scanIntervalMs, id -> expire(now()));
+      return Future.succeededFuture();
+    });
   }
 
   @Override
@@ -139,8 +149,11 @@ final class UdpHandler implements ProtocolHandler {
 
   // ---- forwarded ports
 
-  /** Binds the sockets of one forwarded port; an error message when none could be bound. */
-  private String listen(PortForward pf) {
+  /**
+   * Binds the sockets of one forwarded port, one per family: null when at least one could be
+   * bound, else why not. {@code quiet} (for {@code -u all}) leaves a failure to the debug log.
+   */
+  private String listen(PortForward pf, boolean quiet) throws DescriptorLimitException {
     List<InetAddress> binds = new ArrayList<>();
     try {
       if (pf.bindAddress() != null) {
@@ -151,7 +164,7 @@ final class UdpHandler implements ProtocolHandler {
         if (config.ipv6) binds.add(InetAddress.getByAddress(new byte[16]));
       }
     } catch (UnknownHostException e) {
-      return "-u: invalid bind address: " + pf.bindAddress();
+      return "invalid bind address " + pf.bindAddress();
     }
     String last = null;
     int bound = 0;
@@ -161,16 +174,19 @@ final class UdpHandler implements ProtocolHandler {
         listeners.add(ctx.sockets().udp(at, pf.bindInterface(),
             (s, payload, sender) -> fromForwarded(pf, s, payload, sender)));
         bound++;
+      } catch (DescriptorLimitException e) {
+        throw e;
       } catch (IOException e) {
         last = e.getMessage();
-        ctx.log().warn("Failed to bind UDP port " + pf.port() + " on " + a.getHostAddress()
-            + ": " + e.getMessage());
+        if (!quiet || ctx.log().isDebugEnabled()) {
+          String msg = "Failed to bind UDP port " + pf.port() + " on " + a.getHostAddress()
+              + ": " + e.getMessage();
+          if (quiet) ctx.log().debug(msg);
+          else ctx.log().warn(msg);
+        }
       }
     }
-    if (bound == 0 && !binds.isEmpty()) {
-      return "Failed to bind any port for '-u " + pf.port() + "': " + last;
-    }
-    return null;
+    return bound > 0 || binds.isEmpty() ? null : last;
   }
 
   /** A datagram to a forwarded port: to the guest's target port, remembering the way back. */

@@ -36,8 +36,12 @@
  * guest's address (the last it used, else the configured one) and target port, from the sender
  * as {@code toGuest} shows it, and creates or refreshes the flow (guest address, target port)
  * with a peer whose socket is the listening one: the guest's reply leaves from port P to the
- * original sender. Listening sockets live until the handler stops; start fails when a port can be
- * bound for no family.
+ * original sender. Listening sockets live until the handler stops; start fails when a listed
+ * port can be bound for no family. {@code -u all} binds every non-ephemeral port (1 to 49151,
+ * two sockets each, as passt; not port 0, which passt binds too) that can be bound, skipping the
+ * rest quietly (in use, privileged), and fails only when none could be, or with passt's "Can't
+ * open enough sockets for port specifier: all" when out of file descriptors; the binding runs
+ * in slices of the event loop ({@link io.passt4j.fwd.ForwardRules#bindAll}).
  *
  * <p><b>Limits and timeouts.</b> At most {@link io.passt4j.proto.udp.UdpHandler#MAX_FLOWS} flows
  * (each with at most one socket of its own); a new flow beyond that evicts the least recently
@@ -55,7 +59,6 @@
  *
  * <p><b>Deliberately not done.</b> No multicast or broadcast forwarding, no ICMP port-unreachable
  * to the guest when the host refuses a datagram (counted as a host socket error), no pasta
- * loopback splicing (the pasta developer's job), no {@code -u all} or {@code auto} scanning here:
- * the rules arrive expanded to ports.
+ * loopback splicing (the pasta developer's job), no {@code auto} scanning here.
  */
 package io.passt4j.proto.udp;

@@ -177,7 +177,7 @@ class TcpDebianBugsTest extends TcpTestBase {
     for (Seg s : in.log) assertThat(s.payload().length).isLessThanOrEqualTo(TcpHandler.MIN_MSS);
     in.run(new byte[0], true, () -> true, 10_000);
     assertThat(client.get(10, TimeUnit.SECONDS)).isEmpty();
-    await(() -> h.verticle.openSockets() == 2);
+    await(() -> h.verticle.openSockets() == 1);
   }
 
   @Test

@@ -56,13 +56,18 @@ class TcpInboundTest extends TcpTestBase {
    * sends {@code data}, half-closes, reads until EOF. Completes with what it read.
    */
   static CompletableFuture<byte[]> client(String bind, String to, byte[] data) {
+    return client(bind, to, PORT, data);
+  }
+
+  /** As {@link #client(String, String, byte[])}, to {@code port}. */
+  static CompletableFuture<byte[]> client(String bind, String to, int port, byte[] data) {
     CompletableFuture<byte[]> got = new CompletableFuture<>();
     Thread t = new Thread(() -> {
       try {
         ns.enter();
         try (SocketChannel s = SocketChannel.open()) {
           if (bind != null) s.bind(new InetSocketAddress(ip(bind), 0));
-          s.connect(new InetSocketAddress(ip(to), PORT));
+          s.connect(new InetSocketAddress(ip(to), port));
           writeAll(s, data);
           s.shutdownOutput();
           got.complete(readAll(s));
@@ -79,7 +84,7 @@ class TcpInboundTest extends TcpTestBase {
   /** The guest echoes what it received, after the client's FIN, then closes. */
   void echo(int v, String bind, String to, String shownAs) throws Exception {
     HandlerHarness h = HandlerHarness.deploy(vertx, cfg, new TcpPlugin());
-    assertThat(h.verticle.openSockets()).as("one listener per family").isEqualTo(2);
+    assertThat(h.verticle.openSockets()).as("one dual-stack listener, as passt").isEqualTo(1);
     byte[] data = bytes(300_000, v);
     CompletableFuture<byte[]> got = client(bind, to, data);
     GuestTcp g = GuestTcp.accept(h, cfg.ourMac, v == 4 ? GUEST4 : GUEST6, GUEST_PORT, 7000, 1460,
@@ -98,7 +103,7 @@ class TcpInboundTest extends TcpTestBase {
       assertThat(s.checksumOk()).isTrue();
       assertThat(s.payload().length).isLessThanOrEqualTo(1460);
     }
-    await(() -> h.verticle.openSockets() == 2);
+    await(() -> h.verticle.openSockets() == 1);
     assertThat(h.counters().get("forwarded connections")).isEqualTo(1);
     assertThat(h.counters().get("connections closed")).isEqualTo(1);
   }
@@ -139,7 +144,7 @@ class TcpInboundTest extends TcpTestBase {
     assertThat(g.received.toByteArray()).isEqualTo(data);
     g.run(data, true, () -> true, 20_000);
     assertThat(got.get(20, TimeUnit.SECONDS)).isEqualTo(data);
-    await(() -> h.verticle.openSockets() == 2);
+    await(() -> h.verticle.openSockets() == 1);
   }
 
   @Test
@@ -159,7 +164,7 @@ class TcpInboundTest extends TcpTestBase {
     long t0 = System.nanoTime();
     assertThatThrownBy(() -> got.get(10, TimeUnit.SECONDS)).hasRootCauseInstanceOf(IOException.class);
     assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(5));
-    await(() -> h.verticle.openSockets() == 2);
+    await(() -> h.verticle.openSockets() == 1);
     assertThat(h.counters().get("guest reset")).isEqualTo(1);
   }
 
@@ -171,7 +176,7 @@ class TcpInboundTest extends TcpTestBase {
     assertThatThrownBy(() -> got.get(15, TimeUnit.SECONDS)).hasRootCauseInstanceOf(IOException.class);
     long syns = h.toGuest.stream().map(GuestTcp::parse).filter(s -> s.flags() == Tcp.SYN).count();
     assertThat(syns).as("SYN retransmitted").isGreaterThan(1);
-    await(() -> h.verticle.openSockets() == 2);
+    await(() -> h.verticle.openSockets() == 1);
     assertThat(h.counters().get("handshake timeout")).isEqualTo(1);
   }
 
@@ -183,6 +188,53 @@ class TcpInboundTest extends TcpTestBase {
     try {
       assertThatThrownBy(() -> HandlerHarness.deploy(vertx, cfg, new TcpPlugin()))
           .hasMessageContaining("Failed to bind any port for '-t " + PORT + "'");
+    } finally {
+      taken.close();
+    }
+  }
+
+  /** Ports 18090 to 18094 as {@code -t all} binds them: what can't be bound is skipped. */
+  static ForwardRules allOf(int from, int to) {
+    List<PortForward> l = new java.util.ArrayList<>();
+    for (int p = from; p <= to; p++) l.add(new PortForward(null, null, p, p));
+    return new ForwardRules(ForwardRules.Mode.ALL, l);
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void allSkipsPortsItCannotBindAndForwardsTheRest() throws Exception {
+    cfg.tcpIn = allOf(18090, 18094);
+    ServerSocketChannel taken = ns.call(
+        () -> ServerSocketChannel.open().bind(new InetSocketAddress(ip("::"), 18092)));
+    ServerSocketChannel taken4 = ns.call(() -> ServerSocketChannel.open(
+        java.net.StandardProtocolFamily.INET).bind(new InetSocketAddress(ip("0.0.0.0"), 18093)));
+    try {
+      HandlerHarness h = HandlerHarness.deploy(vertx, cfg, new TcpPlugin());
+      // 18092 is taken in both families, 18093 in IPv4 only: an IPv6 listener is left there
+      assertThat(h.verticle.openSockets()).isEqualTo(4);
+      byte[] data = bytes(100_000, 18);
+      CompletableFuture<byte[]> got = client(null, "::1", 18091, data);
+      GuestTcp g = GuestTcp.accept(h, cfg.ourMac, GUEST6, 18091, 7000, 1460, 10_000);
+      g.run(new byte[0], false, () -> g.finReceived, 20_000);
+      assertThat(g.received.toByteArray()).isEqualTo(data);
+      g.run(data, true, () -> true, 20_000);
+      assertThat(got.get(20, TimeUnit.SECONDS)).isEqualTo(data);
+      await(() -> h.verticle.openSockets() == 4);
+    } finally {
+      taken.close();
+      taken4.close();
+    }
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void allFailsOnlyWhenNoPortCanBeBound() throws Exception {
+    cfg.tcpIn = allOf(18095, 18095);
+    ServerSocketChannel taken = ns.call(
+        () -> ServerSocketChannel.open().bind(new InetSocketAddress(ip("::"), 18095)));
+    try {
+      assertThatThrownBy(() -> HandlerHarness.deploy(vertx, cfg, new TcpPlugin()))
+          .hasMessageContaining("Failed to bind any port for '-t all'");
     } finally {
       taken.close();
     }

@@ -396,7 +396,7 @@ class TcpStatesTest extends TcpTestBase {
     assertThat(g.received.toByteArray()).isEqualTo(text("ping"));
     g.run(text("pong"), true, () -> true, 10_000);
     assertThat(c.get(10, TimeUnit.SECONDS)).isEqualTo("pong");
-    await(() -> h.verticle.openSockets() == 2);
+    await(() -> h.verticle.openSockets() == 1);
     assertThat(h.counters().get("connections closed")).isEqualTo(1);
   }
 
@@ -416,7 +416,7 @@ class TcpStatesTest extends TcpTestBase {
     Seg s = g.next(2000);
     assertRst(s);
     assertThat(s.seq()).as("in the guest's window").isEqualTo(syn.seq() + 1);
-    await(() -> h.verticle.openSockets() == 2);
+    await(() -> h.verticle.openSockets() == 1);
     assertThat(plugin.created.size()).isZero();
   }
 
