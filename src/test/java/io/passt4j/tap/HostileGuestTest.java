@@ -3,11 +3,8 @@ package io.passt4j.tap;
 import static io.passt4j.testutil.GuestFrames.ip;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.AbstractByteBuf;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.util.ResourceLeakDetector;
 import io.passt4j.Passt4jVerticle;
 import io.passt4j.PasstConfig;
 import io.passt4j.impl.Counters;
@@ -16,11 +13,12 @@ import io.passt4j.packet.Frame;
 import io.passt4j.testutil.Golden;
 import io.passt4j.testutil.GuestFrames;
 import io.passt4j.testutil.GuestFrames.Parsed;
+import io.passt4j.testutil.NettyLeaks;
+import io.passt4j.testutil.StreamGuest;
 import io.passt4j.testutil.TestConfigs;
 import io.passt4j.testutil.TestNetns;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
@@ -38,7 +36,6 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -87,10 +84,6 @@ class HostileGuestTest {
   static final byte[] GUEST_MAC = {0x52, 0x54, 0, 0x12, 0x34, 0x56};
   static final String[] COMPONENTS = {"endpoint", "arp", "dhcp", "ndp", "dhcpv6", "icmp", "udp"};
 
-  /** Leak reports from Netty's ByteBuf leak detector, as (resource type, records). */
-  static final List<String> LEAKS = new CopyOnWriteArrayList<>();
-  static ResourceLeakDetector.Level savedLevel;
-
   TestNetns ns;
   Vertx vertx;
   Passt4jVerticle daemon;
@@ -102,26 +95,19 @@ class HostileGuestTest {
 
   @BeforeAll
   static void paranoidLeakDetection() throws Exception {
-    savedLevel = ResourceLeakDetector.getLevel();
-    ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
-    Field f = AbstractByteBuf.class.getDeclaredField("leakDetector");
-    f.setAccessible(true);
-    ((ResourceLeakDetector<?>) f.get(null))
-        .setLeakListener((type, records) -> LEAKS.add(type + ": " + records));
+    NettyLeaks.install();
   }
 
   @AfterAll
   static void restoreLeakDetection() {
-    ResourceLeakDetector.setLevel(savedLevel);
+    NettyLeaks.restore();
   }
 
   @BeforeEach
   void start(@TempDir Path dir) throws Exception {
     ns = TestNetns.create();
     vertx = ns.vertx();
-    // Vert.x switches Netty's leak detection off when it starts (for speed) unless
-    // io.netty.leakDetection.level is set: switch it back on, after Vert.x is up.
-    ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
+    NettyLeaks.paranoid(); // Vert.x switched it off
     echo4 = new Echo("127.0.0.1");
     echo6 = new Echo("::1");
     cfg = TestConfigs.sandbox();
@@ -146,7 +132,7 @@ class HostileGuestTest {
   @Timeout(value = 300, unit = TimeUnit.SECONDS)
   void tensOfThousandsOfHostileFramesAreDroppedCountedAndReleasedWhileTheDaemonKeepsServing()
       throws Exception {
-    leakCanary();
+    NettyLeaks.canary();
     Generator gen = new Generator(new Random(SEED), cfg.ourMac);
     long t0 = System.nanoTime();
     int garbage = 0;
@@ -373,41 +359,14 @@ class HostileGuestTest {
       sb.append(String.format("HOSTILE %-8s in=%d out=%d %s%n", c, k.framesIn.sum(),
           k.framesOut.sum(), new TreeMap<>(k.toJson().getJsonObject("counters").getMap())));
     }
-    sb.append("HOSTILE leak reports: ").append(LEAKS.size());
+    sb.append("HOSTILE leak reports: ").append(NettyLeaks.LEAKS.size());
     System.out.println(sb);
-  }
-
-  /** A leak the detector must see, so that "no leak reports" means something. */
-  static void leakCanary() throws Exception {
-    ByteBuf leaked = PooledByteBufAllocator.DEFAULT.directBuffer(64);
-    leaked.writeInt(1);
-    leaked = null; // dropped without release
-    triggerLeakReports();
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (LEAKS.stream().noneMatch(l -> l.contains("leakCanary"))) {
-      if (System.nanoTime() > end) {
-        throw new AssertionError("Netty's leak detector did not report the canary: the leak"
-            + " check of this test would prove nothing");
-      }
-      triggerLeakReports();
-    }
-    LEAKS.removeIf(l -> l.contains("leakCanary"));
-  }
-
-  /** Collects garbage and allocates, which is when the detector reports what was collected. */
-  static void triggerLeakReports() throws InterruptedException {
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-      Thread.sleep(50);
-      for (int j = 0; j < 16; j++) PooledByteBufAllocator.DEFAULT.directBuffer(16).release();
-    }
   }
 
   void assertNoLeaks() throws Exception {
     vertx.close().await(10, TimeUnit.SECONDS);
     vertx = null;
-    for (int i = 0; i < 5; i++) triggerLeakReports();
-    assertThat(LEAKS).as("Netty leak reports (paranoid)").isEmpty();
+    assertThat(NettyLeaks.reports()).as("Netty leak reports (paranoid)").isEmpty();
   }
 
   static void await(String what, BooleanSupplier c, int seconds) throws InterruptedException {
@@ -489,35 +448,29 @@ class HostileGuestTest {
    * what comes back (echo replies, ARP, DHCP) and counts the rest.
    */
   static final class Guest implements AutoCloseable {
-    final SocketChannel ch;
+    final StreamGuest stream;
     final BlockingQueue<byte[]> echoes = new LinkedBlockingQueue<>();
     final BlockingQueue<byte[]> arp = new LinkedBlockingQueue<>();
     final BlockingQueue<byte[]> dhcp = new LinkedBlockingQueue<>();
     final AtomicLong framesBack = new AtomicLong();
     final Map<String, AtomicLong> kindsBack = new ConcurrentHashMap<>();
     volatile long unexpectedEchoes;
-    final Thread reader;
 
     Guest(Path sock) throws IOException {
-      this(open(sock));
+      this(StreamGuest.connect(sock));
     }
 
     Guest(SocketChannel ch) {
-      this.ch = ch;
-      reader = new Thread(this::read, "guest-reader");
-      reader.setDaemon(true);
-      reader.start();
+      this(new StreamGuest(ch));
     }
 
-    static SocketChannel open(Path sock) throws IOException {
-      SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
-      c.connect(UnixDomainSocketAddress.of(sock));
-      return c;
+    Guest(StreamGuest stream) {
+      this.stream = stream;
+      stream.others(this::sort);
     }
 
     void send(byte[] f) throws IOException {
-      ByteBuffer b = ByteBuffer.allocate(4 + f.length).putInt(f.length).put(f).flip();
-      while (b.hasRemaining()) ch.write(b);
+      stream.send(f);
     }
 
     /** Adds a frame to a batch, writing the batch out when full (qemu writes many at once). */
@@ -531,24 +484,8 @@ class HostileGuestTest {
     }
 
     void flush(ByteBuffer batch) throws IOException {
-      batch.flip();
-      while (batch.hasRemaining()) ch.write(batch);
+      stream.writeRaw(batch.flip());
       batch.clear();
-    }
-
-    private void read() {
-      ByteBuffer len = ByteBuffer.allocate(4);
-      try {
-        while (true) {
-          len.clear();
-          while (len.hasRemaining()) if (ch.read(len) < 0) return;
-          ByteBuffer f = ByteBuffer.allocate(len.flip().getInt());
-          while (f.hasRemaining()) if (ch.read(f) < 0) return;
-          sort(f.array());
-        }
-      } catch (IOException closed) {
-        // done
-      }
     }
 
     private void sort(byte[] f) {
@@ -587,8 +524,7 @@ class HostileGuestTest {
 
     @Override
     public void close() throws Exception {
-      ch.close();
-      reader.join(5000);
+      stream.close();
     }
   }
 

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The guest's side of one TCP connection, as a minimal TCP stack would behave, driven by the
- * test thread: builds segments, reads the handler's frames from a {@link HandlerHarness}, ACKs
+ * test thread: builds segments, reads the handler's frames from a {@link GuestLink} (a {@link
+ * HandlerHarness}, or a port of a {@link StreamGuest} on the real qemu socket), ACKs
  * in-order data, sends data within the handler's window and goes back to the last ACK when no
  * progress is made. Every wait is bounded.
  */
@@ -31,7 +32,7 @@ public final class GuestTcp {
     }
   }
 
-  public final HandlerHarness h;
+  public final GuestLink h;
   public final byte[] ourMac;
   public final String guest;
   public final int guestPort;
@@ -55,7 +56,7 @@ public final class GuestTcp {
   /** Every segment seen, for assertions. */
   public final java.util.List<Seg> log = new java.util.ArrayList<>();
 
-  public GuestTcp(HandlerHarness h, byte[] ourMac, String guest, int guestPort, String remote,
+  public GuestTcp(GuestLink h, byte[] ourMac, String guest, int guestPort, String remote,
       int remotePort, int isn) {
     this.h = h;
     this.ourMac = ourMac;
@@ -143,7 +144,7 @@ public final class GuestTcp {
 
   /** The next segment to the guest, or null after {@code ms}. */
   public Seg next(long ms) throws InterruptedException {
-    byte[] f = h.toGuest.poll(ms, TimeUnit.MILLISECONDS);
+    byte[] f = h.toGuest().poll(ms, TimeUnit.MILLISECONDS);
     if (f == null) return null;
     Seg s = parse(f);
     log.add(s);
@@ -171,21 +172,21 @@ public final class GuestTcp {
    * skipped), answers with SYN-ACK (MSS {@code mss}, window scale 7) and waits for its ACK.
    * The connection's remote end is the SYN's source.
    */
-  public static GuestTcp accept(HandlerHarness h, byte[] ourMac, String guest, int guestPort,
+  public static GuestTcp accept(GuestLink h, byte[] ourMac, String guest, int guestPort,
       int isn, int mss, long ms) throws InterruptedException {
     return accept(h, ourMac, guest, guestPort, isn, mss, 7, ms);
   }
 
-  /** As {@link #accept(HandlerHarness, byte[], String, int, int, int, long)}, offering
+  /** As {@link #accept(GuestLink, byte[], String, int, int, int, long)}, offering
    * window scale {@code wscale} (none when negative). */
-  public static GuestTcp accept(HandlerHarness h, byte[] ourMac, String guest, int guestPort,
+  public static GuestTcp accept(GuestLink h, byte[] ourMac, String guest, int guestPort,
       int isn, int mss, int wscale, long ms) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
     Seg syn = null;
     while (syn == null) {
       long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
       if (left <= 0) throw new AssertionError("no SYN to port " + guestPort + " in " + ms + " ms");
-      byte[] f = h.toGuest.poll(left, TimeUnit.MILLISECONDS);
+      byte[] f = h.toGuest().poll(left, TimeUnit.MILLISECONDS);
       if (f == null) continue;
       Seg s = parse(f);
       if (s.flags() == Tcp.SYN && s.dport() == guestPort) syn = s;

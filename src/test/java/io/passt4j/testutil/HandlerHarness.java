@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  * the handler, frames for the guest are copied (and released) into {@link #toGuest} and passed to
  * {@link #onFrame}.
  */
-public final class HandlerHarness {
+public final class HandlerHarness implements GuestLink {
 
   /** The guest's MAC address in test frames. */
   public static final byte[] GUEST_MAC = {0x52, 0x54, 0, 0x12, 0x34, 0x56};
@@ -76,7 +76,13 @@ public final class HandlerHarness {
     onFrame = c;
   }
 
+  @Override
+  public BlockingQueue<byte[]> toGuest() {
+    return toGuest;
+  }
+
   /** Sends a guest frame to the handler, as the endpoint does after classifying it. */
+  @Override
   public void fromGuest(byte[] frame) {
     Frame f = Frame.classify(Unpooled.wrappedBuffer(frame));
     if (f.malformed() != null) throw new IllegalArgumentException("malformed: " + f.malformed());
