@@ -78,6 +78,8 @@ final class TcpHandler implements ProtocolHandler {
   private final Limits limits;
   private final LongSupplier clock;
   private final Map<Key, Conn> conns = new HashMap<>();
+  /** Connections whose handshake is not done, oldest first: evicted first when the table is full. */
+  private final java.util.LinkedHashSet<Conn> halfOpen = new java.util.LinkedHashSet<>();
   private final Tcp tcp = new Tcp();
   private final Tcp out = new Tcp();
   private final Ipv4 ip4 = new Ipv4();
@@ -390,11 +392,13 @@ final class TcpHandler implements ProtocolHandler {
     switch (c.state) {
       case CONNECTING, SYN_SENT -> ctx.drop("segment before handshake");
       case SYN_RCVD -> {
+        if (!acceptable(c)) return;
         if (tcp.ackNumber() != c.iss + 1) {
           ctx.drop("bad ACK in handshake");
           return;
         }
         c.state = State.ESTABLISHED;
+        halfOpen.remove(c);
         c.sndUna = c.iss + 1;
         c.synDeadline = 0;
         c.rtoAt = 0;
@@ -402,8 +406,33 @@ final class TcpHandler implements ProtocolHandler {
         c.guestWnd = tcp.window() << c.guestWscale;
         established(c, b, fin);
       }
-      case ESTABLISHED -> established(c, b, fin);
+      case ESTABLISHED -> {
+        if (acceptable(c)) established(c, b, fin);
+      }
     }
+  }
+
+  /**
+   * RFC 9293 3.10.7.4, the first check: a segment none of whose sequence space falls between the
+   * ACK we sent and the most the queue towards the host could take is answered with an ACK and
+   * dropped before its ACK field or window counts, so that stray or forged segments with random
+   * numbers (a hostile guest's, or a stale stack's) cannot acknowledge data the guest never got.
+   * Entirely old segments are retransmissions: counted as duplicates.
+   */
+  private boolean acceptable(Conn c) {
+    int seq = tcp.seq();
+    int len = tcp.payloadLength() + (tcp.has(Tcp.FIN) ? 1 : 0);
+    int left = ackValue(c);
+    int right = c.rcvNxt + limits.guestQueueMax() + 1;
+    if (!Tcp.seqLt(seq, right)) {
+      ctx.drop("segment outside the window");
+    } else if (len > 0 ? Tcp.seqLe(seq + len, left) : Tcp.seqLt(seq, left)) {
+      ctx.count("duplicate segment");
+    } else {
+      return true;
+    }
+    ack(c);
+    return false;
   }
 
   /** A guest SYN: a new connection, or a repeat of the one in progress. */
@@ -415,11 +444,17 @@ final class TcpHandler implements ProtocolHandler {
         if (c.state == State.SYN_RCVD) segment(c, Tcp.SYN | Tcp.ACK, c.iss, 0, true);
         return;
       }
-      // A new connection on the same 4-tuple: the guest forgot the old one.
+      if (c.state == State.ESTABLISHED) {
+        // RFC 5961 4.2: a challenge ACK, not a reset. A guest that really lost the connection
+        // answers it with a RST in the window, which ends it, and then tries its SYN again.
+        ctx.count("challenge ACK");
+        ack(c);
+        return;
+      }
+      // A new handshake on the same 4-tuple: the guest gave up the old one.
       forget(c, true);
     }
-    if (conns.size() >= limits.maxConns()) {
-      ctx.count("connection table full");
+    if (!makeRoom()) {
       segment(new Conn(key), Tcp.RST | Tcp.ACK, 0, seq + 1, 0, false);
       return;
     }
@@ -458,6 +493,7 @@ final class TcpHandler implements ProtocolHandler {
       return;
     }
     conns.put(key, c);
+    halfOpen.add(c);
     ctx.count("connections opened");
     c.host = new InetSocketAddress(to, key.remotePort());
     announce(c, "guest");
@@ -546,10 +582,7 @@ final class TcpHandler implements ProtocolHandler {
       ctx.count("forwarded connection: flow exists");
       return null;
     }
-    if (conns.size() >= limits.maxConns()) {
-      ctx.count("connection table full");
-      return null;
-    }
+    if (!makeRoom()) return null;
     Conn c = new Conn(key);
     c.inbound = true;
     c.state = State.SYN_SENT;
@@ -563,6 +596,7 @@ final class TcpHandler implements ProtocolHandler {
     c.lastActivity = t;
     c.synDeadline = t + limits.synMs();
     conns.put(key, c);
+    halfOpen.add(c);
     ctx.count("forwarded connections");
     c.host = remote;
     announce(c, "forwarded");
@@ -593,6 +627,7 @@ final class TcpHandler implements ProtocolHandler {
     }
     c.guestWnd = tcp.window();
     c.state = State.ESTABLISHED;
+    halfOpen.remove(c);
     c.sndUna = c.iss + 1;
     c.synDeadline = 0;
     c.rtoAt = 0;
@@ -888,10 +923,16 @@ final class TcpHandler implements ProtocolHandler {
 
   /** Removes the connection, closing (or with {@code abort}, resetting) its host socket. */
   private void forget(Conn c, boolean abort) {
+    forget(c, abort, abort ? "reset" : "closed");
+  }
+
+  /** As {@link #forget(Conn, boolean)}, with the reason its flow event gives. */
+  private void forget(Conn c, boolean abort, String reason) {
     if (c.closed) return;
     c.closed = true;
     conns.remove(c.key, c);
-    if (c.announced) ctx.flowClosed(flowEvent(c, abort ? "reset" : "closed"));
+    halfOpen.remove(c);
+    if (c.announced) ctx.flowClosed(flowEvent(c, reason));
     if (c.sock != null) {
       if (abort) c.sock.abort();
       else c.sock.close();
@@ -899,6 +940,32 @@ final class TcpHandler implements ProtocolHandler {
     for (ByteBuf b : c.queue) b.release();
     c.queue.clear();
     c.queued = 0;
+  }
+
+  // ---- the bound on connections
+
+  /**
+   * Room for one more connection: below {@link Limits#maxConns}, or once the oldest half-open
+   * connection is evicted (a guest-opened one whose handshake is not done is reset towards the
+   * guest, a forwarded one the guest has not answered is reset towards the host peer). Half-open
+   * connections are what a flood leaves behind; established ones are never evicted, so when
+   * every slot holds one the new connection is refused.
+   */
+  private boolean makeRoom() {
+    if (conns.size() < limits.maxConns()) return true;
+    java.util.Iterator<Conn> it = halfOpen.iterator();
+    if (!it.hasNext()) {
+      ctx.count("connection table full");
+      return false;
+    }
+    Conn old = it.next();
+    ctx.count("half-open connection evicted");
+    if (old.state != State.SYN_SENT) {
+      segment(old, Tcp.RST | Tcp.ACK, old.state == State.CONNECTING ? 0 : old.iss + 1,
+          old.rcvNxt, 0, false);
+    }
+    forget(old, true, "evicted");
+    return true;
   }
 
   // ---- timers
