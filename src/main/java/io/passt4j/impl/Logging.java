@@ -40,8 +40,11 @@ public final class Logging {
     toStderr = on;
   }
 
-  /** Logs to {@code path} too, keeping it under {@code limit} bytes. */
+  /** Logs to {@code path} too, keeping it under {@code limit} bytes; null stops and closes it. */
   public static synchronized void setFile(String path, long limit) throws IOException {
+    if (file != null) file.close();
+    file = null;
+    if (path == null) return;
     file = new RandomAccessFile(path, "rw");
     file.setLength(0);
     fileLimit = limit;

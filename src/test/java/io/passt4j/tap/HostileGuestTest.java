@@ -82,8 +82,9 @@ class HostileGuestTest {
   static final String GUEST6 = "2001:db8::2";
   static final String GW6 = "2001:db8::1";
   static final byte[] GUEST_MAC = {0x52, 0x54, 0, 0x12, 0x34, 0x56};
-  static final String[] COMPONENTS = {"endpoint", "arp", "dhcp", "ndp", "dhcpv6", "icmp", "udp"};
+  static final String[] COMPONENTS = Daemon.COMPONENTS;
 
+  Daemon d;
   TestNetns ns;
   Vertx vertx;
   Passt4jVerticle daemon;
@@ -105,25 +106,21 @@ class HostileGuestTest {
 
   @BeforeEach
   void start(@TempDir Path dir) throws Exception {
-    ns = TestNetns.create();
-    vertx = ns.vertx();
+    d = Daemon.start(dir, null);
+    ns = d.ns;
+    vertx = d.vertx;
+    daemon = d.verticle;
+    cfg = d.cfg;
+    sock = d.sock;
     NettyLeaks.paranoid(); // Vert.x switched it off
     echo4 = new Echo("127.0.0.1");
     echo6 = new Echo("::1");
-    cfg = TestConfigs.sandbox();
-    sock = dir.resolve("passt.socket");
-    cfg.socketPath = sock.toString();
-    daemon = new Passt4jVerticle(cfg, null);
-    vertx.deployVerticle(daemon).await(20, TimeUnit.SECONDS);
-    assertThat(daemon.instance().counters.keySet())
-        .as("every built-in handler runs").contains(COMPONENTS);
   }
 
   @AfterEach
   void stop() throws Exception {
     for (AutoCloseable c : closeables) c.close();
-    if (vertx != null) vertx.close().await(10, TimeUnit.SECONDS);
-    if (ns != null) ns.close();
+    if (d != null) d.close();
   }
 
   // ---------------------------------------------------------------- the tests
@@ -164,8 +161,7 @@ class HostileGuestTest {
       int total = garbage + valid + 2;
 
       Counters ep = daemon.instance().counters("endpoint");
-      await("the endpoint read every frame", () -> ep.framesIn.sum() == total, 20);
-      await("the handlers took every dispatched frame", () -> handlersIn() == dispatched(), 20);
+      d.awaitAccounted(total, 20);
       long ms = (System.nanoTime() - t0) / 1_000_000;
 
       report(garbage, garbageBytes, valid, total, sendMs, ms, gen, g);
@@ -177,7 +173,7 @@ class HostileGuestTest {
       }
       assertThat(ep.framesIn.sum()).isEqualTo(total);
       assertThat(ep.framesIn.sum()).as("endpoint frames = endpoint drops + frames handlers took")
-          .isEqualTo(ep.sum("drop: ") + handlersIn());
+          .isEqualTo(ep.sum("drop: ") + d.handlersIn());
       // Not all garbage is dropped, by design: many mutations fix lengths and checksums so that
       // the frame reaches the code behind those checks, and some of those are valid enough to be
       // answered (ARP, DHCP, NDP, echo to the gateway) or sent on (to 198.51.100.x, which has no
@@ -321,20 +317,7 @@ class HostileGuestTest {
   // ---------------------------------------------------------------- counters and leaks
 
   Counters counters(String c) {
-    return daemon.instance().counters(c);
-  }
-
-  long handlersIn() {
-    long s = 0;
-    for (Map.Entry<String, Counters> e : daemon.instance().counters.entrySet()) {
-      if (!e.getKey().equals("endpoint")) s += e.getValue().framesIn.sum();
-    }
-    return s;
-  }
-
-  long dispatched() {
-    Counters ep = counters("endpoint");
-    return ep.framesIn.sum() - ep.sum("drop: ");
+    return d.counters(c);
   }
 
   long allDrops() {
@@ -364,41 +347,16 @@ class HostileGuestTest {
   }
 
   void assertNoLeaks() throws Exception {
-    vertx.close().await(10, TimeUnit.SECONDS);
-    vertx = null;
+    d.closeVertx();
     assertThat(NettyLeaks.reports()).as("Netty leak reports (paranoid)").isEmpty();
   }
 
   static void await(String what, BooleanSupplier c, int seconds) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (!c.getAsBoolean()) {
-      if (System.nanoTime() > end) throw new AssertionError(what + ": not within " + seconds + " s");
-      Thread.sleep(10);
-    }
+    Daemon.await(what, c, seconds);
   }
 
-  // ---------------------------------------------------------------- sockets
-
-  SocketChannel connect() throws IOException {
-    SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
-    c.connect(UnixDomainSocketAddress.of(sock));
-    return c;
-  }
-
-  /**
-   * A connection the daemon keeps: right after a client went away, the endpoint may not have
-   * noticed yet and closes a newcomer as a second client; try again then.
-   */
   SocketChannel connectWhenServed() throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (true) {
-      long refused = counters("endpoint").get("extra client refused");
-      SocketChannel c = connect();
-      Thread.sleep(20);
-      if (counters("endpoint").get("extra client refused") == refused) return c;
-      c.close();
-      if (System.nanoTime() > end) throw new AssertionError("the daemon refuses new clients");
-    }
+    return d.connectWhenServed();
   }
 
   static void assertClosedByDaemon(SocketChannel c) throws IOException {
@@ -602,6 +560,12 @@ class HostileGuestTest {
       b.setShort(l4 + 6, 0);
       int c = Checksum.fold(Checksum.sum(b, l4, ulen, ps));
       b.setShort(l4 + 6, c == 0 ? 0xffff : c);
+    } else if (fr.ipProtocol() == 6 && len >= 20) {
+      long ps = fr.ipVersion() == 4
+          ? Checksum.pseudoHeader4(b.getInt(26), b.getInt(30), 6, len)
+          : Checksum.pseudoHeader6(b, 22, 6, len);
+      b.setShort(l4 + 16, 0);
+      b.setShort(l4 + 16, Checksum.fold(Checksum.sum(b, l4, len, ps)));
     } else if ((fr.ipProtocol() == 1 || fr.ipProtocol() == 58) && len >= 4) {
       long ps = fr.ipProtocol() == 1 ? 0 : Checksum.pseudoHeader6(b, 22, 58, len);
       b.setShort(l4 + 2, 0);

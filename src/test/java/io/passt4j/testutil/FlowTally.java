@@ -73,6 +73,10 @@ public final class FlowTally implements AutoCloseable {
 
   @Override
   public void close() {
-    consumer.unregister();
+    try {
+      consumer.unregister();
+    } catch (RuntimeException vertxClosedAlready) {
+      // nothing to unregister from
+    }
   }
 }

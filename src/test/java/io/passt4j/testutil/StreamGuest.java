@@ -8,6 +8,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -60,7 +61,20 @@ public final class StreamGuest implements AutoCloseable {
 
   /** The frames for TCP port {@code guestPort} of the guest, and the way to send frames. */
   public GuestLink link(int guestPort) {
-    BlockingQueue<byte[]> q = tcpByPort.computeIfAbsent(guestPort, p -> new LinkedBlockingQueue<>());
+    return link(tcpByPort.computeIfAbsent(guestPort, p -> new LinkedBlockingQueue<>()));
+  }
+
+  /**
+   * As {@link #link(int)}, for the frames from remote port {@code remotePort} only: one
+   * connection of a guest port many connections share (a forwarded port); the others' frames go
+   * to the port's link, if any.
+   */
+  public GuestLink link(int guestPort, int remotePort) {
+    return link(tcpByPort.computeIfAbsent(guestPort << 16 | remotePort,
+        p -> new LinkedBlockingQueue<>()));
+  }
+
+  private GuestLink link(BlockingQueue<byte[]> q) {
     return new GuestLink() {
       @Override
       public void fromGuest(byte[] frame) {
@@ -130,15 +144,47 @@ public final class StreamGuest implements AutoCloseable {
     framesBack.incrementAndGet();
     Frame fr = Frame.classify(Unpooled.wrappedBuffer(f));
     if (fr.malformed() == null && fr.ipProtocol() == 6 && fr.l4Length() >= 4) {
+      int sport = fr.buf().getUnsignedShort(fr.l4Offset());
       int dport = fr.buf().getUnsignedShort(fr.l4Offset() + 2);
-      BlockingQueue<byte[]> q = tcpByPort.get(dport);
+      BlockingQueue<byte[]> q = tcpByPort.get(dport << 16 | sport);
+      if (q == null) q = tcpByPort.get(dport);
       if (q != null) {
         q.add(f);
         return;
       }
       tcpUnclaimed.incrementAndGet();
+      if (resetStrangers) resetStranger(fr);
     }
     others.accept(f);
+  }
+
+  private volatile boolean resetStrangers;
+
+  /**
+   * From now on, answers TCP segments for ports nobody registered as a guest kernel does for a
+   * connection it does not know: with a RST (RFC 9293 3.10.7.1), never to a RST.
+   */
+  public void resetStrangers() {
+    resetStrangers = true;
+  }
+
+  private void resetStranger(Frame fr) {
+    io.passt4j.packet.Tcp t = new io.passt4j.packet.Tcp().wrap(fr.buf(), fr.l4Offset(), fr.l4Length());
+    if (!t.isValid(fr.l4Length()) || t.has(io.passt4j.packet.Tcp.RST)) return;
+    GuestTcp.Seg s = GuestTcp.parse(Arrays.copyOf(fr.buf().array(), fr.buf().writerIndex()));
+    boolean ack = s.has(io.passt4j.packet.Tcp.ACK);
+    int len = s.payload().length + (s.has(io.passt4j.packet.Tcp.SYN) ? 1 : 0)
+        + (s.has(io.passt4j.packet.Tcp.FIN) ? 1 : 0);
+    byte[] mac = new byte[6];
+    fr.buf().getBytes(6, mac);
+    try {
+      send(GuestTcp.frame(mac, s.dst(), s.dport(), s.src(), s.sport(), ack ? s.ack() : 0,
+          s.seq() + len, ack ? io.passt4j.packet.Tcp.RST
+              : io.passt4j.packet.Tcp.RST | io.passt4j.packet.Tcp.ACK, 0, new byte[0],
+          new byte[0]));
+    } catch (IOException e) {
+      // the stream is gone
+    }
   }
 
   @Override

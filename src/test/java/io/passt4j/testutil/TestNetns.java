@@ -101,6 +101,22 @@ public final class TestNetns implements AutoCloseable {
     uplink = true;
   }
 
+  /** Runs {@code script} with sh inside the namespace; fails unless it exits 0 within 10 s. */
+  public void sh(String script) throws IOException, InterruptedException {
+    run("nsenter", "-t", Long.toString(pid), "-n", "sh", "-c", script);
+  }
+
+  /**
+   * Starts {@code cmd} inside the namespace, standard error into standard output; the caller
+   * reads it and ends the process.
+   */
+  public Process start(String... cmd) throws IOException {
+    java.util.List<String> c = new java.util.ArrayList<>(
+        java.util.List.of("nsenter", "-t", Long.toString(pid), "-n", "--"));
+    c.addAll(java.util.List.of(cmd));
+    return new ProcessBuilder(c).redirectErrorStream(true).start();
+  }
+
   /** The addresses {@link #addUplink()} adds. */
   public static final String UPLINK4 = "203.0.113.5";
   public static final String UPLINK6 = "2001:db8:5::5";

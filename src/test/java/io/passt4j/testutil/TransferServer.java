@@ -115,6 +115,14 @@ public final class TransferServer implements AutoCloseable {
     return HexFormat.of().formatHex(b);
   }
 
+  /** What the guest sends for transfer {@code id}: the header, then {@code up} bytes. */
+  public static byte[] guestData(long id, int up, int down) {
+    byte[] data = new byte[HEADER + up];
+    System.arraycopy(header(id, up, down), 0, data, 0, HEADER);
+    System.arraycopy(payload(id, up), 0, data, HEADER, up);
+    return data;
+  }
+
   /**
    * The guest's side of transfer {@code id} on {@code g} (connected): the header and {@code up}
    * bytes, then FIN; takes in the server's {@code down} bytes and FIN. Throws unless the download
@@ -123,11 +131,17 @@ public final class TransferServer implements AutoCloseable {
    */
   public static byte[] guestSide(GuestTcp g, long id, int up, int down, long ms)
       throws InterruptedException {
-    byte[] upload = payload(id, up);
-    byte[] data = new byte[HEADER + up];
-    System.arraycopy(header(id, up, down), 0, data, 0, HEADER);
-    System.arraycopy(upload, 0, data, HEADER, up);
-    g.run(data, true, () -> g.finReceived || g.rstReceived, ms);
+    finish(g, id, guestData(id, up, down), down, ms);
+    return sha256(payload(id, up));
+  }
+
+  /**
+   * Sends {@code rest} (what remains of the guest's data) and FIN, takes in the download until
+   * the server's FIN, and checks it (see {@link #guestSide}).
+   */
+  public static void finish(GuestTcp g, long id, byte[] rest, int down, long ms)
+      throws InterruptedException {
+    g.run(rest, true, () -> g.finReceived || g.rstReceived, ms);
     if (g.rstReceived) throw new AssertionError("transfer " + id + ": reset by the daemon");
     byte[] got = g.received.toByteArray();
     byte[] want = payload(~id, down);
@@ -135,7 +149,6 @@ public final class TransferServer implements AutoCloseable {
       throw new AssertionError("transfer " + id + ": download of " + got.length + "/" + down
           + " bytes, sha256 " + hex(sha256(got)) + ", expected " + hex(sha256(want)));
     }
-    return sha256(upload);
   }
 
   private void acceptLoop() {
