@@ -113,7 +113,10 @@ public class Passt4jVerticle extends VerticleBase {
     });
   }
 
-  /** Completes when the instance is done (one-off client gone). */
+  /**
+   * Completes when the instance is done (one-off client gone); fails when the guest's link broke
+   * (the tap device went away).
+   */
   public Future<Void> finished() {
     return finished.future();
   }

@@ -119,6 +119,7 @@ public final class Main {
       if (ns != null) ns.close();
       return 1;
     }
+    Isolation.apply(); // from here on no program is run, nothing gains privileges
     info(StartupInfo.text(o));
     if (!o.autoAsNone.isEmpty()) {
       info("Port forwarding " + String.join(", ", o.autoAsNone)
@@ -189,7 +190,10 @@ public final class Main {
         }
       }
       if (!o.foreground) detach(o);
-      verticle.finished().onComplete(x -> done.countDown());
+      verticle.finished().onComplete(x -> {
+        if (x.failed()) status[0] = 1; // the guest's link broke (tap device gone): as passt
+        done.countDown();
+      });
       if (ns != null && ns.child() != null) {
         Logging.log(Logging.DEBUG, "Namespace ready, running the command");
         ns.release();

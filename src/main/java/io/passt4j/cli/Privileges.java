@@ -41,14 +41,25 @@ public final class Privileges {
       }
       Logging.log(Logging.WARN, "Don't run as root. Changing to nobody...");
     }
-    Ids ids = resolve(runas == null ? "nobody" : runas);
+    Ids ids = runas != null ? resolve(runas) : nobody();
     if (c.geteuid() == ids.uid() && c.getgid() == ids.gid()) return;
     if (c.setgroups(0, new int[0]) != 0 && c.geteuid() == 0) {
       throw new Failure("Can't drop supplementary groups: " + LibC.lastError());
     }
-    if (c.setgid(ids.gid()) != 0 || c.setuid(ids.uid()) != 0) {
-      throw new Failure("Can't set user/group ID " + ids.uid() + ":" + ids.gid() + ": "
-          + LibC.lastError());
+    if (c.setgid(ids.gid()) != 0) {
+      throw new Failure("Can't set GID to " + ids.gid() + ": " + LibC.lastError());
+    }
+    if (c.setuid(ids.uid()) != 0) {
+      throw new Failure("Can't set UID to " + ids.uid() + ": " + LibC.lastError());
+    }
+  }
+
+  /** nobody from /etc/passwd, else 65534:65534, as Debian's passt (the common value). */
+  static Ids nobody() {
+    try {
+      return resolve("nobody");
+    } catch (Failure e) {
+      return new Ids(65534, 65534);
     }
   }
 

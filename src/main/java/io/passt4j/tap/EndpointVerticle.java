@@ -106,8 +106,8 @@ public final class EndpointVerticle extends VerticleBase {
     if (c.tapFd >= 0) {
       tap = new TapFdLink(c.tapFd, loop, io.netty.buffer.PooledByteBufAllocator.DEFAULT);
       tap.start(this::fromGuest, () -> counters.drop("tap queue full"), why -> {
-        log.info("tap device: " + why + ", exiting");
-        finished.tryComplete();
+        log.error("tap device: " + why + ", exiting");
+        finished.tryFail("tap device: " + why);
       });
       return out.completion().onSuccess(v -> instance.endpointLive = true);
     }

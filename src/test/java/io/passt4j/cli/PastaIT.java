@@ -224,6 +224,41 @@ class PastaIT {
         .as(r.out).containsExactly("status 7", "status 143", "status 0");
   }
 
+  /**
+   * After start: as root, user nobody with no capability; as a regular user, root of the
+   * launcher's user namespace (capabilities there, over the namespaces pasta made and nothing
+   * else; see SECURITY.md); both with no_new_privs and the seccomp filter. Then the tap device
+   * deleted from inside: pasta exits with status 1 and says why, as Debian's pasta exits 1
+   * ("Failed to open tun socket in namespace"), and the command goes on.
+   */
+  @ParameterizedTest
+  @EnumSource(As.class)
+  void isolatedAfterStartAndExitsWhenTheTapGoesLikeDebiansPasta(As as) throws Exception {
+    String script = """
+        rc=0
+        "$PASTA" -f --config-net -P "$DIR/TAG.pid" -- sh -c '
+          i=0; while [ ! -s "$DIR/TAG.pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+          grep -E "^(Uid|CapPrm|CapEff|NoNewPrivs|Seccomp):" /proc/$(cat "$DIR/TAG.pid")/status
+          ip link del eth0
+          sleep 3; echo "command went on"' || rc=$?
+        echo "status $rc"
+        sleep 4
+        """;
+    Run ours = sandbox(as, script.replace("$PASTA", "$OURS").replace("TAG", "ours"));
+    Run debian = sandbox(As.USER, script.replace("$PASTA", REFERENCE).replace("TAG", "deb"));
+    assertThat(ours.out).as(ours.out).contains("NoNewPrivs:\t1", "Seccomp:\t2",
+        "tap device: read(..) failed with error(-77): File descriptor in bad state, exiting",
+        "status 1\ncommand went on");
+    assertThat(debian.out).as(debian.out).contains("NoNewPrivs:\t1", "Seccomp:\t2",
+        "status 1\ncommand went on");
+    if (as == As.ROOT) {
+      assertThat(ours.out).contains("Uid:\t65534\t65534\t65534\t65534",
+          "CapPrm:\t0000000000000000", "CapEff:\t0000000000000000");
+    } else {
+      assertThat(ours.out).contains("Uid:\t0\t0\t0\t0");
+    }
+  }
+
   /** A tun device we may not open: a clear message, status 1, and the command never runs. */
   @Test
   void tunDeviceRefused() throws Exception {

@@ -74,6 +74,16 @@ public interface LibC {
 
   @ssize_t long read(int fd, byte[] buf, @size_t long count);
 
+  int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+  /** The raw system call, for those glibc has no wrapper for (seccomp). */
+  long syscall(long number, long arg1, long arg2, Pointer arg3);
+
+  int PR_SET_DUMPABLE = 4;
+  int PR_GET_DUMPABLE = 3;
+  int PR_SET_NO_NEW_PRIVS = 38;
+  int PR_GET_NO_NEW_PRIVS = 39;
+
   int mkfifo(String path, int mode);
 
   int if_nametoindex(String name);
