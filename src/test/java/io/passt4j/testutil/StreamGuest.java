@@ -10,11 +10,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -30,7 +26,13 @@ public final class StreamGuest implements AutoCloseable {
 
   private final SocketChannel ch;
   private final Thread reader;
-  private final Map<Integer, BlockingQueue<byte[]>> tcpByPort = new ConcurrentHashMap<>();
+  private final TcpDemux demux = new TcpDemux(f -> {
+    try {
+      send(f);
+    } catch (IOException e) {
+      throw new IllegalStateException("qemu stream: " + e.getMessage(), e);
+    }
+  });
   private final CountDownLatch eof = new CountDownLatch(1);
   private volatile Consumer<byte[]> others = f -> {};
   /** Frames read from the daemon, all kinds. */
@@ -61,35 +63,12 @@ public final class StreamGuest implements AutoCloseable {
 
   /** The frames for TCP port {@code guestPort} of the guest, and the way to send frames. */
   public GuestLink link(int guestPort) {
-    return link(tcpByPort.computeIfAbsent(guestPort, p -> new LinkedBlockingQueue<>()));
+    return demux.link(guestPort);
   }
 
-  /**
-   * As {@link #link(int)}, for the frames from remote port {@code remotePort} only: one
-   * connection of a guest port many connections share (a forwarded port); the others' frames go
-   * to the port's link, if any.
-   */
+  /** See {@link TcpDemux#link(int, int)}. */
   public GuestLink link(int guestPort, int remotePort) {
-    return link(tcpByPort.computeIfAbsent(guestPort << 16 | remotePort,
-        p -> new LinkedBlockingQueue<>()));
-  }
-
-  private GuestLink link(BlockingQueue<byte[]> q) {
-    return new GuestLink() {
-      @Override
-      public void fromGuest(byte[] frame) {
-        try {
-          send(frame);
-        } catch (IOException e) {
-          throw new IllegalStateException("qemu stream: " + e.getMessage(), e);
-        }
-      }
-
-      @Override
-      public BlockingQueue<byte[]> toGuest() {
-        return q;
-      }
-    };
+    return demux.link(guestPort, remotePort);
   }
 
   /** Writes one frame with its length prefix. */
@@ -143,15 +122,8 @@ public final class StreamGuest implements AutoCloseable {
   private void sort(byte[] f) {
     framesBack.incrementAndGet();
     Frame fr = Frame.classify(Unpooled.wrappedBuffer(f));
+    if (demux.offer(fr, f)) return;
     if (fr.malformed() == null && fr.ipProtocol() == 6 && fr.l4Length() >= 4) {
-      int sport = fr.buf().getUnsignedShort(fr.l4Offset());
-      int dport = fr.buf().getUnsignedShort(fr.l4Offset() + 2);
-      BlockingQueue<byte[]> q = tcpByPort.get(dport << 16 | sport);
-      if (q == null) q = tcpByPort.get(dport);
-      if (q != null) {
-        q.add(f);
-        return;
-      }
       tcpUnclaimed.incrementAndGet();
       if (resetStrangers) resetStranger(fr);
     }
