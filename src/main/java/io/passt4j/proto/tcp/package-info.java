@@ -82,10 +82,45 @@
  * segment either way; each resets both sides. Segments for no connection are answered with RST
  * (RFC 9293 3.10.7.1).
  *
- * <p><b>Limits.</b> At most {@link io.passt4j.proto.tcp.TcpHandler.Limits#maxConns} (8192)
- * connections; a SYN beyond that is answered with RST. Bad checksums, SYN with FIN or RST,
- * segments with neither SYN, RST nor ACK, malformed option lists, port 0 and unusable addresses
- * are dropped and counted.
+ * <p><b>Segments a correct stack ignores.</b> On a synchronized connection a segment none of whose
+ * sequence space lies between the ACK we sent and what the queue towards the host could still
+ * take is answered with an ACK and dropped before its ACK field or window counts (RFC 9293
+ * 3.10.7.4; counted as {@code segment outside the window}, or {@code duplicate segment} when it
+ * is entirely old), so forged or stale segments cannot acknowledge data the guest never got. A
+ * SYN on an established connection gets a challenge ACK (RFC 5961 4.2), not a reset: a guest
+ * that really lost the connection answers it with a RST in the window, then tries again. A RST
+ * outside the window is dropped. (Debian's passt closes a connection on any RST and takes any
+ * ACK.)
+ *
+ * <p><b>Bounds.</b> At most {@link io.passt4j.proto.tcp.TcpHandler.Limits#maxConns} (8192)
+ * connections, each with one host socket (one descriptor). When a new one (a guest SYN, or a
+ * host peer accepted on a {@code -t} port) finds the table full, the oldest half-open connection
+ * is evicted: one the guest opened whose handshake is not done is reset towards the guest, one
+ * from a {@code -t} port the guest has not answered is reset towards the host peer (counted as
+ * {@code half-open connection evicted}, flow event reason {@code evicted}). That is what a SYN
+ * flood fills the table with, so legitimate connections still get in during one. Established
+ * connections are never evicted: when every slot holds one, a guest SYN is answered with RST and
+ * a host peer is closed ({@code connection table full}). (Debian's passt has 128k slots and
+ * silently ignores SYNs beyond them.) Half-open connections also end at the handshake timeout
+ * (10 s). Memory per connection: about 5 KiB of heap (measured with 8192 half-open connections,
+ * {@code FloodTest}), plus the buffers above; all connections together are not bounded beyond
+ * that, so a guest that opens the maximum of connections to host peers that send and then never
+ * acknowledges could make us hold up to 8192 x 3 MiB of direct memory for the retransmission time
+ * (8 x 2 s): the JVM's direct-memory limit ({@code -XX:MaxDirectMemorySize}, by default the
+ * heap's limit) is then the bound, and reads fail (the connection is reset) while it is reached.
+ * A global budget is future work. Descriptors: the process needs room for 8192 TCP, 4096 UDP
+ * and 1024 ICMP sockets besides its own; a connect that finds no descriptor free is answered
+ * with RST ({@code host socket failed}).
+ *
+ * <p><b>Dropped.</b> Bad checksums, SYN with FIN or RST, segments with neither SYN, RST nor ACK,
+ * malformed option lists (a length below 2 or past the header, MSS or window scale of the wrong
+ * length), headers cut short or whose data offset lies, port 0 and unusable addresses are
+ * dropped and counted.
+ *
+ * <p><b>When the guest goes.</b> As in passt, connections outlive the qemu connection (qemu may
+ * reconnect with the same guest): their segments go to the next client, whose kernel resets the
+ * ones it does not know; with no client they are dropped ({@code no client}) and the connection
+ * ends after its retransmissions (8, every 2 s) or at the idle timeout.
  *
  * <p><b>Not done yet.</b> Pasta's loopback splice; ICMP errors instead of RST for unreachable
  * destinations; SACK, timestamps and RTT-based timers (a fixed 2 s); reflecting {@code TCP_INFO}
