@@ -144,6 +144,47 @@ class FaultsTest {
         + " in all); %s%n", rstMs, ok, ms, tally);
   }
 
+  /**
+   * The guest closes its window (a guest that stops reading) for 10 s in the middle of a
+   * download, then opens it again: the host's data waits in the kernel meanwhile, and the
+   * download completes intact.
+   */
+  @Test
+  void aGuestThatStopsReadingFor10SecondsGetsEverythingAfterwards() throws Exception {
+    GuestTransfers.Paced p = new GuestTransfers.Paced(rig.sg, cfg, server4, 4, 54_000, 7, 4 << 20);
+    p.step(64 << 10, 30_000);
+    GuestTcp g = p.g;
+    long t0 = System.nanoTime();
+    while (g.received.size() < (1 << 20) && System.nanoTime() - t0 < 30_000_000_000L) {
+      GuestTcp.Seg s = g.next(100);
+      if (s != null) g.absorb(s);
+    }
+    g.window = 0;
+    g.ack();
+    long closedAt = System.nanoTime();
+    int before = g.received.size();
+    long probes = 0;
+    while (System.nanoTime() - closedAt < 10_000_000_000L) {
+      GuestTcp.Seg s = g.next(100);
+      if (s == null) continue;
+      if (s.payload().length == 0 && !s.has(Tcp.FIN)) {
+        probes++;
+        g.ack(); // a zero-window probe: answered with the window, still 0
+      } else {
+        g.absorb(s); // what was in flight when the window closed
+      }
+    }
+    int during = g.received.size() - before;
+    g.window = 65535;
+    g.ack();
+    String ok = p.finish(60_000);
+    awaitNothingLeft();
+    assertThat(during).as("bytes sent into the closed window").isLessThanOrEqualTo(65535 << 7);
+    assertThat(probes).as("zero-window probes in 10 s").isPositive();
+    System.out.printf("FAULTS guest window closed 10 s: %d bytes in flight taken in, %d probes;"
+        + " %s%n", during, probes, ok);
+  }
+
   @Test
   void theGuestKilledMidTransferIsReplacedByANewOneAndItsFlowGoes() throws Exception {
     GuestTransfers.Paced p = new GuestTransfers.Paced(rig.sg, cfg, server4, 4, 53_000, 5, 8 << 20);

@@ -90,7 +90,7 @@ final class GuestTransfers {
       TransferServer.finish(g, id, java.util.Arrays.copyOfRange(data, sent, data.length), size, ms);
       assertThat(srv.upload(id).get(20, TimeUnit.SECONDS)).as("sha256 of upload " + id
           + " at the server").isEqualTo(TransferServer.sha256(TransferServer.payload(id, size)));
-      return String.format("#%d %d+%d bytes in %d steps through the flood", id, size, size, steps);
+      return String.format("#%d %d+%d bytes, driven in %d steps", id, size, size, steps);
     }
   }
 
