@@ -105,9 +105,10 @@
  * (10 s). Memory per connection: about 5 KiB of heap (measured with 8192 half-open connections,
  * {@code FloodTest}), plus the buffers above; all connections together are not bounded beyond
  * that, so a guest that opens the maximum of connections to host peers that send and then never
- * acknowledges could make us hold up to 8192 x 3 MiB of direct memory for the retransmission time
- * (8 x 2 s): the JVM's direct-memory limit ({@code -XX:MaxDirectMemorySize}, by default the
- * heap's limit) is then the bound, and reads fail (the connection is reset) while it is reached.
+ * acknowledges could make us hold up to 8192 x 3 MiB of direct memory for the retransmission
+ * time (7 retransmissions, 2 s apart): the JVM's direct-memory limit ({@code
+ * -XX:MaxDirectMemorySize}, by default the heap's limit) is then the bound, and reads fail (the
+ * connection is reset) while it is reached.
  * A global budget is future work. Descriptors: the process needs room for 8192 TCP, 4096 UDP
  * and 1024 ICMP sockets besides its own; a connect that finds no descriptor free is answered
  * with RST ({@code host socket failed}).
@@ -120,7 +121,7 @@
  * <p><b>When the guest goes.</b> As in passt, connections outlive the qemu connection (qemu may
  * reconnect with the same guest): their segments go to the next client, whose kernel resets the
  * ones it does not know; with no client they are dropped ({@code no client}) and the connection
- * ends after its retransmissions (8, every 2 s) or at the idle timeout.
+ * ends after its retransmissions (7, 2 s apart) or at the idle timeout.
  *
  * <p><b>Not done yet.</b> Pasta's loopback splice; ICMP errors instead of RST for unreachable
  * destinations; SACK, timestamps and RTT-based timers (a fixed 2 s); reflecting {@code TCP_INFO}
