@@ -6,6 +6,10 @@
  *   tcpbench rr     ADDR PORT SECS       1-byte request/response on one connection
  *   tcpbench crr    ADDR PORT SECS       connect, 1-byte request/response, close; loop
  *   tcpbench hold   ADDR PORT N SECS     open N idle connections, hold them SECS, close
+ *   tcpbench first  ADDR PORT MAXSECS    connect and do one 1-byte request/response; an
+ *                                        attempt that fails at once (no route yet) is retried
+ *                                        every 2 ms; prints the wall-clock time it worked
+ *                                        (start-up timing)
  *
  * Client modes print "RESULT <key>=<value>" lines (the guest console format) and,
  * for hold, "READY idle_held n=<N>" once the connections are open. Every loop is
@@ -73,13 +77,17 @@ static int wait_fd(int fd, short ev, int ms) {
 }
 
 /* Non-blocking connect with a timeout; returns a blocking socket or -1. */
-static int dial(const struct sockaddr_storage *ss, socklen_t len, int nodelay) {
+static int dial_ms(const struct sockaddr_storage *ss, socklen_t len, int nodelay, int timeout_ms) {
     int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
     int one = 1;
     if (nodelay) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (connect(fd, (const struct sockaddr *)ss, len) < 0) {
-        if (errno != EINPROGRESS || wait_fd(fd, POLLOUT, IO_TIMEOUT_MS) < 0) goto fail;
+        if (errno != EINPROGRESS) goto fail;
+        if (wait_fd(fd, POLLOUT, timeout_ms) < 0) {
+            errno = ETIMEDOUT;
+            goto fail;
+        }
         int err = 0;
         socklen_t el = sizeof(err);
         if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err) {
@@ -97,6 +105,10 @@ fail:;
     close(fd);
     errno = e;
     return -1;
+}
+
+static int dial(const struct sockaddr_storage *ss, socklen_t len, int nodelay) {
+    return dial_ms(ss, len, nodelay, IO_TIMEOUT_MS);
 }
 
 static int transact(int fd) {
@@ -232,6 +244,40 @@ static int cmd_hold(const char *host, int port, int count, int secs) {
     return held == count ? 0 : 1;
 }
 
+/* The first connection that carries a request/response: how soon a fresh namespace works. */
+static int cmd_first(const char *host, int port, double maxsecs) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (parse_addr(host, port, &ss, &len) < 0) return 2;
+    signal(SIGPIPE, SIG_IGN);
+    long tries = 0;
+    int lasterr = 0;
+    double t0 = now(), end = t0 + maxsecs;
+    while (now() < end) {
+        tries++;
+        /* one attempt waits as a client would (the kernel retransmits a SYN) */
+        int fd = dial_ms(&ss, len, 1, (int)((end - now()) * 1000) + 1);
+        if (fd >= 0) {
+            if (transact(fd) == 0) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                close(fd);
+                printf("RESULT first_epoch=%ld.%09ld\n", (long)ts.tv_sec, ts.tv_nsec);
+                printf("RESULT first_tries=%ld\n", tries);
+                printf("RESULT first_wait_s=%.4f\n", now() - t0);
+                return 0;
+            }
+            lasterr = errno ? errno : EPIPE;
+            close(fd);
+        } else {
+            lasterr = errno;
+        }
+        usleep(2000);
+    }
+    printf("RESULT first_error=%ld tries in %g s, last: %s\n", tries, maxsecs, strerror(lasterr));
+    return 1;
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc >= 5 && !strcmp(argv[1], "server")) return cmd_server(argv[2], atoi(argv[3]), atoi(argv[4]));
@@ -239,8 +285,9 @@ int main(int argc, char **argv) {
     if (argc >= 5 && !strcmp(argv[1], "crr")) return cmd_crr(argv[2], atoi(argv[3]), atof(argv[4]));
     if (argc >= 6 && !strcmp(argv[1], "hold"))
         return cmd_hold(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+    if (argc >= 5 && !strcmp(argv[1], "first")) return cmd_first(argv[2], atoi(argv[3]), atof(argv[4]));
     fprintf(stderr,
             "usage: tcpbench server ADDR PORT MAXSECS | rr ADDR PORT SECS | crr ADDR PORT SECS"
-            " | hold ADDR PORT N SECS\n");
+            " | hold ADDR PORT N SECS | first ADDR PORT MAXSECS\n");
     return 2;
 }

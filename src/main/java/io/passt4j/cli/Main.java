@@ -2,6 +2,7 @@ package io.passt4j.cli;
 
 import io.passt4j.Passt4jVerticle;
 import io.passt4j.PasstConfig;
+import io.passt4j.impl.Counters;
 import io.passt4j.impl.Logging;
 import io.passt4j.impl.ns.PastaNamespace;
 import io.passt4j.impl.nat.LibC;
@@ -211,6 +212,7 @@ public final class Main {
       }
     });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      signalled = true;
       done.countDown();
       if (o.pidFile != null) {
         try {
@@ -230,8 +232,19 @@ public final class Main {
     } catch (Exception e) {
       // exiting anyway
     }
+    // A signal ends the JVM once the hooks ran: no time to write a whole archive then. A run
+    // that carried no TCP would leave the data path out of the archive: let a later one write it.
+    if (!signalled && carriedTcp(verticle)) ClassDataArchive.dumpIfAsked();
     return status[0];
   }
+
+  private static boolean carriedTcp(Passt4jVerticle v) {
+    Counters c = v.instance() == null ? null : v.instance().counters.get("tcp");
+    return c != null && c.framesIn.sum() > 0;
+  }
+
+  /** A signal (or System.exit elsewhere) started the JVM's shutdown. */
+  private static volatile boolean signalled;
 
   /** How often pasta looks whether the namespace it joined still exists. */
   private static final long NETNS_CHECK_MS = 1000;

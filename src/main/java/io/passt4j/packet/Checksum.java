@@ -1,23 +1,57 @@
 package io.passt4j.packet;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.internal.PlatformDependent;
+import java.nio.ByteOrder;
 
 /**
  * The Internet checksum (RFC 1071), composed from partial sums: {@link #sum} adds bytes to a
- * running 32-bit sum, {@link #pseudoHeader4}/{@link #pseudoHeader6} start one for a transport
- * header, {@link #fold} turns the sum into the 16-bit value to store.
+ * running sum, {@link #pseudoHeader4}/{@link #pseudoHeader6} start one for a transport header,
+ * {@link #fold} turns the sum into the 16-bit value to store.
+ *
+ * <p>Every TCP segment in and out passes here whole (verified from the guest, computed for it):
+ * a third of the event loop's time in a bulk transfer. So the sum adds 32-bit halves of 64-bit
+ * words (the one's complement sum of 16-bit words, carries kept in the upper bits until {@link
+ * #fold}), and reads a direct buffer's memory without a bounds check per word, in native order:
+ * the one's complement sum of byte-swapped words is the byte-swapped sum (RFC 1071, 2.(B)).
  */
 public final class Checksum {
 
   private Checksum() {}
 
-  /** Adds {@code len} bytes of {@code buf} from absolute offset {@code off} to {@code sum}. */
+  /** Below this many bytes the plain loop is as fast. */
+  private static final int NATIVE_MIN = 64;
+  private static final boolean NATIVE = PlatformDependent.hasUnsafe() && PlatformDependent.isUnaligned();
+  private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+
+  /**
+   * Adds {@code len} bytes of {@code buf} from absolute offset {@code off} to {@code sum} (a
+   * running sum from this class: at most 2^62, as any sum of up to 2^40 bytes is).
+   */
   public static long sum(ByteBuf buf, int off, int len, long sum) {
     int end = off + len;
     int i = off;
-    for (; i + 8 <= end; i += 8) {
-      long v = buf.getLong(i);
-      sum += (v >>> 48) + ((v >>> 32) & 0xffff) + ((v >>> 16) & 0xffff) + (v & 0xffff);
+    if (NATIVE && len >= NATIVE_MIN && buf.hasMemoryAddress()) {
+      if (off < 0 || len < 0 || end > buf.capacity()) {
+        throw new IndexOutOfBoundsException("checksum of " + len + " bytes at " + off
+            + " in a buffer of " + buf.capacity());
+      }
+      long addr = buf.memoryAddress() + off;
+      int words = len >>> 3;
+      long s = 0;
+      for (int k = 0; k < words; k++) {
+        long v = PlatformDependent.getLong(addr + ((long) k << 3));
+        s += (v >>> 32) + (v & 0xffffffffL);
+      }
+      // fold to 16 bits keeping the carries (not complemented), then into network order
+      while ((s >>> 16) != 0) s = (s & 0xffff) + (s >>> 16);
+      sum += LITTLE_ENDIAN ? Integer.reverseBytes((int) s) >>> 16 : s;
+      i += words << 3;
+    } else {
+      for (; i + 8 <= end; i += 8) {
+        long v = buf.getLong(i);
+        sum += (v >>> 32) + (v & 0xffffffffL);
+      }
     }
     for (; i + 2 <= end; i += 2) sum += buf.getUnsignedShort(i);
     if (i < end) sum += (buf.getUnsignedByte(i) << 8);

@@ -10,6 +10,12 @@ import jnr.ffi.types.ssize_t;
 /**
  * The few libc calls Java lacks, through jnr-ffi: sockets of types the JDK cannot create (ping,
  * netlink), ioctl, setns. All native bindings live in this package.
+ *
+ * <p>Binding this interface with jnr-ffi's default, a class generated with ASM, takes 0.5 to
+ * 1.5 s of a cold JVM; its reflection invoker takes about 0.1 s, and costs microseconds per call
+ * where we make a few per flow at most. The launcher chooses the latter with {@code
+ * -Djnr.ffi.asm.enabled=false} (a JVM-wide choice, read when jnr-ffi loads; an embedding host
+ * may make it too).
  */
 public interface LibC {
 
