@@ -65,6 +65,8 @@ public final class EndpointVerticle extends VerticleBase {
   private Channel client;
   private PcapWriter pcap;
   private MessageConsumer<Frame> out;
+  /** Set by {@link #stop()}: frames still arriving are released and counted. */
+  private boolean stopped;
   private boolean flushPending;
   /** Event-bus address of each handler, by name, computed once. */
   private final java.util.Map<String, String> handlerAddresses = new java.util.HashMap<>();
@@ -276,6 +278,11 @@ public final class EndpointVerticle extends VerticleBase {
 
   private void toGuest(Frame f) {
     ByteBuf buf = f.buf();
+    if (stopped) {
+      counters.drop("endpoint stopped");
+      buf.release();
+      return;
+    }
     if (tap != null) {
       toTap(buf);
       return;
@@ -349,11 +356,17 @@ public final class EndpointVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     instance.endpointLive = false;
+    stopped = true;
     if (tap != null) tap.close();
     if (client != null) client.close();
     if (server != null) server.close();
     if (boundPath != null) new File(boundPath).delete();
     closePcap();
-    return out.unregister();
+    // Frames handlers sent before they saw endpointLive go false are already queued for our
+    // consumer on this loop: let them arrive (and be released) before it goes, or the event bus
+    // would discard them unreleased.
+    Promise<Void> gone = Promise.promise();
+    context.runOnContext(v -> out.unregister().onComplete(gone));
+    return gone.future();
   }
 }
