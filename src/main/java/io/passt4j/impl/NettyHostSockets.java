@@ -17,6 +17,8 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.passt4j.impl.nat.LibC;
+import io.passt4j.impl.splice.NetSide;
+import io.passt4j.impl.splice.Splicer;
 import io.passt4j.spi.DatagramReceiver;
 import io.passt4j.spi.DescriptorLimitException;
 import io.passt4j.spi.HostDatagramSocket;
@@ -39,6 +41,10 @@ import java.util.Set;
  * {@link HostSockets} on Netty's native epoll transport, registered on one handler's event loop.
  * Binding happens inline (we are on that loop), so sockets are ready when returned. Tracks what
  * it opened so the handler's verticle can close leftovers.
+ *
+ * <p>In pasta, sockets are made on one side ({@link NetSide}: the host, or the namespace through
+ * its thread) and forwarding sockets ({@code tcpListen} and {@code udp} with a loopback port)
+ * hand traffic from loopback sources to the {@link Splicer} instead of the handler.
  */
 public final class NettyHostSockets implements HostSockets {
 
@@ -52,21 +58,44 @@ public final class NettyHostSockets implements HostSockets {
   private final Set<NettyTcpSocket> openTcp = Collections.newSetFromMap(new IdentityHashMap<>());
   private final Set<Listener> listeners = Collections.newSetFromMap(new IdentityHashMap<>());
 
+  private final NetSide side;
+  private final Splicer splicer;
+
+  /** Host sockets without a loopback bypass (passt). */
   public NettyHostSockets(EventLoop loop, Counters counters, Log log) {
+    this(loop, counters, log, NetSide.HOST, null);
+  }
+
+  /**
+   * @param side where listening and datagram sockets are made
+   * @param splicer pasta's loopback bypass, or null for none
+   */
+  public NettyHostSockets(EventLoop loop, Counters counters, Log log, NetSide side,
+      Splicer splicer) {
     this.loop = loop;
     this.counters = counters;
     this.log = log;
+    this.side = side;
+    this.splicer = splicer;
   }
 
   @Override
   public HostDatagramSocket udp(InetSocketAddress bind, String bindInterface, DatagramReceiver receiver)
       throws IOException {
+    return udp(bind, bindInterface, receiver, 0);
+  }
+
+  @Override
+  public HostDatagramSocket udp(InetSocketAddress bind, String bindInterface,
+      DatagramReceiver receiver, int loopbackPort) throws IOException {
     SocketProtocolFamily fam = bind.getAddress() instanceof Inet6Address
         ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
     EpollDatagramChannel ch = newChannel(() -> new EpollDatagramChannel(fam));
     // One socket per family, as passt: an IPv6 socket must not take the IPv4 port as well.
     if (fam == SocketProtocolFamily.INET6) v6Only(ch, true);
-    return open(ch, bind, bindInterface, receiver);
+    Sock sock = open(ch, bind, bindInterface, receiver);
+    sock.loopbackPort = loopbackPort;
+    return sock;
   }
 
   /** Answers of {@link #supports(int)}: 0 unknown, 1 yes, 2 no. */
@@ -160,24 +189,39 @@ public final class NettyHostSockets implements HostSockets {
   public HostTcpListener tcpListen(InetSocketAddress bind, String bindInterface,
       TcpAcceptor acceptor) throws IOException {
     // One socket per family: the IPv6 one must not take the IPv4 port too.
-    return listen(bind, true, bindInterface, acceptor);
+    return tcpListen(bind, bindInterface, acceptor, 0);
+  }
+
+  @Override
+  public HostTcpListener tcpListen(InetSocketAddress bind, String bindInterface,
+      TcpAcceptor acceptor, int loopbackPort) throws IOException {
+    return listen(bind, true, bindInterface, acceptor, loopbackPort);
   }
 
   @Override
   public HostTcpListener tcpListenDualStack(int port, String bindInterface,
       TcpAcceptor acceptor) throws IOException {
+    return tcpListenDualStack(port, bindInterface, acceptor, 0);
+  }
+
+  @Override
+  public HostTcpListener tcpListenDualStack(int port, String bindInterface,
+      TcpAcceptor acceptor, int loopbackPort) throws IOException {
     return listen(new InetSocketAddress(InetAddress.getByAddress(new byte[16]), port), false,
-        bindInterface, acceptor);
+        bindInterface, acceptor, loopbackPort);
   }
 
   /** Out of file descriptors, as Linux says it: EMFILE (the process), ENFILE (the system). */
   private static final int EMFILE = 24;
   private static final int ENFILE = 23;
 
-  /** A socket's channel; a failure to create one becomes an IOException (or its subclass). */
-  private static <C> C newChannel(java.util.function.Supplier<C> make) throws IOException {
+  /**
+   * A socket's channel, made on our side's thread (in pasta's namespace for its side); a
+   * failure to create one becomes an IOException (or its subclass).
+   */
+  private <C> C newChannel(java.util.concurrent.Callable<C> make) throws IOException {
     try {
-      return make.get();
+      return side.makeNow(make);
     } catch (io.netty.channel.ChannelException e) {
       for (Throwable c = e; c != null; c = c.getCause()) {
         if (c instanceof io.netty.channel.unix.Errors.NativeIoException n
@@ -200,14 +244,14 @@ public final class NettyHostSockets implements HostSockets {
   }
 
   private HostTcpListener listen(InetSocketAddress bind, boolean v6Only, String bindInterface,
-      TcpAcceptor acceptor) throws IOException {
+      TcpAcceptor acceptor, int loopbackPort) throws IOException {
     SocketProtocolFamily fam = bind.getAddress() instanceof Inet6Address
         ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
     EpollServerSocketChannel ch = newChannel(() -> new EpollServerSocketChannel(fam));
     if (fam == SocketProtocolFamily.INET6) v6Only(ch, v6Only);
     bindToDevice(ch, bindInterface);
     ch.config().setOption(ChannelOption.SO_REUSEADDR, true);
-    Listener l = new Listener(ch, acceptor);
+    Listener l = new Listener(ch, acceptor, loopbackPort);
     ch.pipeline().addLast(l);
     register(ch);
     bindNow(ch, bind, "");
@@ -250,16 +294,23 @@ public final class NettyHostSockets implements HostSockets {
   private final class Listener extends ChannelInboundHandlerAdapter implements HostTcpListener {
     private final EpollServerSocketChannel ch;
     private final TcpAcceptor acceptor;
+    private final int loopbackPort;
 
-    Listener(EpollServerSocketChannel ch, TcpAcceptor acceptor) {
+    Listener(EpollServerSocketChannel ch, TcpAcceptor acceptor, int loopbackPort) {
       this.ch = ch;
       this.acceptor = acceptor;
+      this.loopbackPort = loopbackPort;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       EpollSocketChannel child = (EpollSocketChannel) msg;
       InetSocketAddress remote = child.remoteAddress();
+      if (loopbackPort > 0 && splicer != null && splicer.bypasses(side, remote)) {
+        // pasta's bypass: the splicer takes the socket (never registered here) as it is.
+        splicer.tcp(loop, (io.netty.channel.unix.Socket) child.fd(), remote, side, loopbackPort);
+        return;
+      }
       TcpCallbacks cb;
       try {
         cb = acceptor.accept(remote, child.localAddress());
@@ -335,6 +386,9 @@ public final class NettyHostSockets implements HostSockets {
 
     private final EpollDatagramChannel ch;
     private final DatagramReceiver receiver;
+    /** pasta: where datagrams from loopback go on the other side (0: nowhere, the receiver). */
+    int loopbackPort;
+    private Splicer.Relay relay;
 
     Sock(EpollDatagramChannel ch, DatagramReceiver receiver) {
       super(true);
@@ -354,6 +408,12 @@ public final class NettyHostSockets implements HostSockets {
         counters.count("host send on closed socket");
         return;
       }
+      if (!ch.isWritable()) {
+        // the kernel's buffer is full and Netty's queue past its mark: drop, as a kernel would
+        payload.release();
+        counters.count("host send buffer full");
+        return;
+      }
       ch.writeAndFlush(new DatagramPacket(payload, recipient)).addListener(f -> {
         if (!f.isSuccess()) {
           counters.count("host send failed");
@@ -365,6 +425,7 @@ public final class NettyHostSockets implements HostSockets {
     @Override
     public void close() {
       open.remove(this);
+      if (relay != null) relay.close();
       if (ch.isOpen()) ch.close();
     }
 
@@ -375,6 +436,11 @@ public final class NettyHostSockets implements HostSockets {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+      if (loopbackPort > 0 && splicer != null && splicer.bypasses(side, p.sender())) {
+        if (relay == null) relay = splicer.udpRelay(loop, side, loopbackPort, this);
+        relay.datagram(p.content(), p.sender());
+        return;
+      }
       try {
         receiver.receive(this, p.content(), p.sender());
       } catch (RuntimeException e) {

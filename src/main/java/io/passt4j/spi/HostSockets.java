@@ -99,4 +99,42 @@ public interface HostSockets {
       TcpAcceptor acceptor) throws IOException {
     throw new IOException("dual-stack TCP listeners not supported by " + getClass().getName());
   }
+
+  /**
+   * A listening socket for a forwarded port, as {@link #tcpListen(InetSocketAddress, String,
+   * TcpAcceptor)}, with pasta's loopback bypass: in pasta (unless {@code --no-splice}), a
+   * connection from a loopback address never reaches {@code acceptor}; passt4j connects a
+   * socket of its own to {@code loopbackPort} on the namespace's loopback and moves the bytes
+   * between the two with {@code splice(2)}. Elsewhere this is the three-argument form.
+   *
+   * @param loopbackPort the port on the other side's loopback (the forward's target port)
+   */
+  default HostTcpListener tcpListen(InetSocketAddress bind, String bindInterface,
+      TcpAcceptor acceptor, int loopbackPort) throws IOException {
+    return tcpListen(bind, bindInterface, acceptor);
+  }
+
+  /**
+   * {@link #tcpListenDualStack(int, String, TcpAcceptor)} with pasta's loopback bypass, as
+   * {@link #tcpListen(InetSocketAddress, String, TcpAcceptor, int)}: an IPv4 client from
+   * 127.0.0.0/8 (an IPv4-mapped address here) goes to the namespace's 127.0.0.1.
+   */
+  default HostTcpListener tcpListenDualStack(int port, String bindInterface,
+      TcpAcceptor acceptor, int loopbackPort) throws IOException {
+    return tcpListenDualStack(port, bindInterface, acceptor);
+  }
+
+  /**
+   * A UDP socket for a forwarded port, as {@link #udp(InetSocketAddress, String,
+   * DatagramReceiver)}, with pasta's loopback bypass: in pasta (unless {@code --no-splice}), a
+   * datagram from a loopback address never reaches {@code receiver}; passt4j relays it from a
+   * socket of its own to {@code loopbackPort} on the namespace's loopback, and the answers back
+   * from this socket. Elsewhere this is the three-argument form.
+   *
+   * @param loopbackPort the port on the other side's loopback (the forward's target port)
+   */
+  default HostDatagramSocket udp(InetSocketAddress bind, String bindInterface,
+      DatagramReceiver receiver, int loopbackPort) throws IOException {
+    return udp(bind, bindInterface, receiver);
+  }
 }

@@ -4,12 +4,13 @@ import jnr.ffi.LibraryLoader;
 import jnr.ffi.Platform;
 import jnr.ffi.Pointer;
 import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
 /**
  * The few libc calls Java lacks, through jnr-ffi: sockets of types the JDK cannot create (ping,
- * netlink), ioctl, setns. All native bindings live in this package.
+ * netlink), ioctl, setns, splice. All native bindings live in this package.
  *
  * <p>Binding this interface with jnr-ffi's default, a class generated with ASM, takes 0.5 to
  * 1.5 s of a cold JVM; its reflection invoker takes about 0.1 s, and costs microseconds per call
@@ -93,6 +94,27 @@ public interface LibC {
   int mkfifo(String path, int mode);
 
   int if_nametoindex(String name);
+
+  // ---- pasta's splice path (io.passt4j.impl.splice)
+
+  int EAGAIN = 11;
+  int SPLICE_F_MOVE = 1;
+  int SPLICE_F_NONBLOCK = 2;
+  int F_SETPIPE_SZ = 1031;
+  int F_GETPIPE_SZ = 1032;
+
+  /**
+   * {@code splice(2)} without offsets (both ends are sockets or pipes): bytes moved, 0 at the
+   * end of the input, -1 with errno ({@code EAGAIN}: nothing to move now).
+   */
+  @ssize_t long splice(int fdIn, Pointer offIn, int fdOut, Pointer offOut, @size_t long len,
+      int flags);
+
+  /** {@code pipe2(2)}: {@code fds[0]} the read end, {@code fds[1]} the write end. */
+  int pipe2(@Out int[] fds, int flags);
+
+  /** {@code fcntl(2)} with an int argument ({@code F_SETPIPE_SZ}, {@code F_GETPIPE_SZ}). */
+  int fcntl(int fd, int cmd, int arg);
 
   /** The loaded library. */
   LibC INSTANCE = LibraryLoader.create(LibC.class).load(Platform.getNativePlatform().getStandardCLibraryName());
