@@ -13,6 +13,8 @@
 #                     "nameserver 2001:db8::1", "search example.org"
 #   net.ipv4.ping_group_range = "0 2147483647" (root) / "0 0" (user ns)
 # Nothing can reach the real network: the only non-loopback link is the veth.
+# SANDBOX_PEER_NETNS (exported to CMD): the peer namespace's /proc/PID/ns/net, for
+# a test that needs a host beyond the uplink (nsenter --net="$SANDBOX_PEER_NETNS").
 #
 # Env: SANDBOX_RESOLV_CONF=FILE to use another resolv.conf.
 # Exit status: CMD's.
@@ -116,6 +118,7 @@ mount --bind "$TMPD/resolv.conf" "$RESOLV" || die "cannot bind-mount resolv.conf
 
 unset __PASST4J_SANDBOX_USERNS
 export PASST4J_SANDBOX=1
+export SANDBOX_PEER_NETNS=/proc/$PEER_PID/ns/net
 set +e
 "$@"
 rc=$?

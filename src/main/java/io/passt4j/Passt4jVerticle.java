@@ -35,6 +35,7 @@ public class Passt4jVerticle extends VerticleBase {
   private Instance instance;
   private EndpointVerticle endpoint;
   private long countersTimer = -1;
+  private java.util.concurrent.Executor namespaceThread;
 
   /** Configured from the deployment's JSON config. */
   public Passt4jVerticle() {
@@ -59,6 +60,17 @@ public class Passt4jVerticle extends VerticleBase {
     return this;
   }
 
+  /**
+   * pasta: the thread that lives in the namespace pasta serves (every socket made there belongs
+   * to it, DESIGN.md §3.2). With it, loopback traffic on forwarded ports takes the splice path
+   * ({@code --no-splice} aside) and {@code -T}/{@code -U} forward from the namespace. Call before
+   * deployment.
+   */
+  public Passt4jVerticle withNamespace(java.util.concurrent.Executor thread) {
+    this.namespaceThread = thread;
+    return this;
+  }
+
   @Override
   public Future<?> start() {
     PasstConfig cfg = givenConfig != null ? givenConfig : PasstConfig.fromJson(config());
@@ -68,6 +80,11 @@ public class Passt4jVerticle extends VerticleBase {
       return Future.failedFuture("instanceName: letters, digits, '-' and '_' only: " + name);
     }
     instance = new Instance(name, cfg);
+    if (namespaceThread != null && cfg.mode == PasstConfig.Mode.PASTA) {
+      instance.splicer = new io.passt4j.impl.splice.Splicer(
+          io.passt4j.impl.splice.NetSide.namespace(namespaceThread), !cfg.noSplice,
+          instance.counters("splice"), io.passt4j.impl.Logging.forPrefix("SPLICE"));
+    }
     try {
       vertx.eventBus().registerDefaultCodec(Frame.class, FrameCodec.INSTANCE);
     } catch (IllegalStateException alreadyRegistered) {
@@ -99,6 +116,11 @@ public class Passt4jVerticle extends VerticleBase {
     Future<Void> chain = Future.succeededFuture();
     for (ProtocolPlugin p : plugins) {
       chain = chain.compose(v -> vertx.deployVerticle(new HandlerVerticle(instance, p))
+          .map(id -> { deployments.add(id); return null; }));
+    }
+    if (instance.splicer != null) {
+      chain = chain.compose(v -> vertx.deployVerticle(
+          new io.passt4j.impl.splice.PastaForwarder(instance))
           .map(id -> { deployments.add(id); return null; }));
     }
     endpoint = new EndpointVerticle(instance, dispatcher, finished);
@@ -159,6 +181,10 @@ public class Passt4jVerticle extends VerticleBase {
       String id = deployments.get(i);
       f = f.eventually(() -> vertx.undeploy(id));
     }
+    if (instance != null && instance.splicer != null) f = f.eventually(() -> {
+      instance.splicer.stop();
+      return Future.succeededFuture();
+    });
     return f;
   }
 }

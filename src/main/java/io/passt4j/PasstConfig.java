@@ -133,6 +133,12 @@ public final class PasstConfig {
   /** UDP ports forwarded from the namespace to the host (pasta {@code -U}). */
   public ForwardRules udpOut = ForwardRules.NONE;
 
+  /**
+   * pasta: loopback traffic on forwarded host ports goes over the tap like any other, not
+   * through the splice path ({@code --no-splice}).
+   */
+  public boolean noSplice;
+
   // ---- endpoint (passt)
 
   /** UNIX socket path qemu connects to ({@code -s}); null probes /tmp/passt_N.socket. */
@@ -200,7 +206,7 @@ public final class PasstConfig {
     o.put("mapHostLoopback4", str(mapHostLoopback4)).put("mapHostLoopback6", str(mapHostLoopback6));
     o.put("mapGuestAddr4", str(mapGuestAddr4)).put("mapGuestAddr6", str(mapGuestAddr6));
     o.put("tcpIn", tcpIn.toJson()).put("udpIn", udpIn.toJson());
-    o.put("tcpOut", tcpOut.toJson()).put("udpOut", udpOut.toJson());
+    o.put("tcpOut", tcpOut.toJson()).put("udpOut", udpOut.toJson()).put("noSplice", noSplice);
     o.put("socketPath", socketPath).put("fd", fd).put("oneOff", oneOff).put("pcapPath", pcapPath);
     o.put("instanceName", instanceName).put("countersInterval", countersInterval);
     o.put("tapFd", tapFd);
@@ -251,6 +257,7 @@ public final class PasstConfig {
     c.udpIn = ForwardRules.fromJson(o.getJsonObject("udpIn"));
     c.tcpOut = ForwardRules.fromJson(o.getJsonObject("tcpOut"));
     c.udpOut = ForwardRules.fromJson(o.getJsonObject("udpOut"));
+    c.noSplice = o.getBoolean("noSplice", false);
     c.socketPath = o.getString("socketPath");
     c.fd = o.getInteger("fd", -1);
     c.oneOff = o.getBoolean("oneOff", false);

@@ -122,10 +122,6 @@ public final class Main {
     }
     Isolation.apply(); // from here on no program is run, nothing gains privileges
     info(StartupInfo.text(o));
-    if (!o.autoAsNone.isEmpty()) {
-      info("Port forwarding " + String.join(", ", o.autoAsNone)
-          + ": auto is not supported yet, forwarding none");
-    }
     try {
       return serve(o, plugins, err, ns);
     } finally {
@@ -168,6 +164,7 @@ public final class Main {
     }
     PasstConfig cfg = o.config;
     Passt4jVerticle verticle = new Passt4jVerticle(cfg, plugins);
+    if (ns != null) verticle.withNamespace(ns.executor());
     CountDownLatch done = new CountDownLatch(1);
     int[] status = {0};
     vertx.deployVerticle(verticle).onComplete(ar -> {

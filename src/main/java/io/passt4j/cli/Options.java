@@ -75,10 +75,11 @@ public final class Options {
   public boolean dhcpDns;
   /** {@code --dhcp-search}: pasta advertises the search list. */
   public boolean dhcpSearch;
-  /** {@code --no-splice}: no loopback splice path (newer passt option). */
+  /**
+   * {@code --no-splice} (newer passt): loopback traffic on forwarded host ports goes over the
+   * tap instead of the splice path; also {@link io.passt4j.PasstConfig#noSplice}.
+   */
   public boolean noSplice;
-  /** Forwarding options whose default, auto, is not built yet and was taken as "none". */
-  public final List<String> autoAsNone = new ArrayList<>();
 
   // ---- raw values, as given
 

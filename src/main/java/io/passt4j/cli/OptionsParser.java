@@ -38,8 +38,7 @@ public final class OptionsParser {
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   static {
-    notSupportedYet.addAll(List.of("pasta --tcp-ports", "pasta --udp-ports",
-        "pasta --tcp-ns", "pasta --udp-ns", "pasta auto", "pasta --fd"));
+    notSupportedYet.addAll(List.of("pasta --fd"));
     NOT_SUPPORTED_YET = java.util.Collections.unmodifiableSet(notSupportedYet);
   }
 
@@ -330,7 +329,7 @@ public final class OptionsParser {
         if (x instanceof Inet6Address v6) s.c.dnsHost6 = v6;
         else s.c.dnsHost4 = (Inet4Address) x;
       }),
-      opt("no-splice", (char) 0, false, null, (s, a) -> s.o.noSplice = true),
+      opt("no-splice", (char) 0, false, null, (s, a) -> s.o.noSplice = s.c.noSplice = true),
       // ---- passt4j's own
       opt("list-plugins", (char) 0, false, null, (s, a) -> s.o.listPlugins = true),
       opt("plugin-dir", (char) 0, true, null, (s, a) -> {
@@ -534,24 +533,6 @@ public final class OptionsParser {
     if (s.mode != Mode.PASTA) return;
     if (s.c.fd >= 0 && NOT_SUPPORTED_YET.contains("pasta --fd"))
       s.die("not supported yet: --fd (pasta mode)");
-    PasstConfig c = s.c;
-    Options o = s.o;
-    // pasta forwards nothing yet: port specs (and an explicit "auto") are refused; the default,
-    // auto, is taken as none and said so at start (Options.autoAsNone)
-    c.tcpIn = pastaPorts(s, "--tcp-ports", !o.tcpPorts.isEmpty(), c.tcpIn);
-    c.udpIn = pastaPorts(s, "--udp-ports", !o.udpPorts.isEmpty(), c.udpIn);
-    c.tcpOut = pastaPorts(s, "--tcp-ns", !o.tcpNsPorts.isEmpty(), c.tcpOut);
-    c.udpOut = pastaPorts(s, "--udp-ns", !o.udpNsPorts.isEmpty(), c.udpOut);
-  }
-
-  private static ForwardRules pastaPorts(State s, String option, boolean given, ForwardRules r) {
-    if (r.isNone()) return r;
-    if (r.mode() == ForwardRules.Mode.AUTO && !given && NOT_SUPPORTED_YET.contains("pasta auto")) {
-      s.o.autoAsNone.add(option);
-      return ForwardRules.NONE;
-    }
-    if (NOT_SUPPORTED_YET.contains("pasta " + option)) s.die("not supported yet: " + option);
-    return r;
   }
 
   // ---- value parsers

@@ -52,7 +52,8 @@ public final class HandlerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    sockets = new NettyHostSockets(((ContextInternal) context).nettyEventLoop(), counters, log);
+    sockets = new NettyHostSockets(((ContextInternal) context).nettyEventLoop(), counters, log,
+        io.passt4j.impl.splice.NetSide.HOST, instance.splicer);
     toGuest = BusAddresses.toGuest(instance.id);
     flowEvents = Passt4jEvents.flowAddress(instance.id);
     consumer = vertx.eventBus().localConsumer(BusAddresses.handler(instance.id, plugin.name()));
@@ -181,6 +182,14 @@ public final class HandlerVerticle extends VerticleBase {
     @Override
     public Log log() {
       return log;
+    }
+
+    @Override
+    public void autoForwarded(String protocol,
+        java.util.function.Consumer<java.util.BitSet> ports) {
+      if (instance.config.mode == PasstConfig.Mode.PASTA) {
+        instance.autoPorts.subscribe(protocol, HandlerVerticle.this.context, ports);
+      }
     }
 
   }

@@ -20,6 +20,13 @@ public final class Instance {
   public volatile boolean endpointLive;
   /** Handlers that take frames: a frame for one that stopped is dropped and released. */
   public final java.util.Set<String> liveHandlers = ConcurrentHashMap.newKeySet();
+  /**
+   * pasta's loopback bypass (splice path), or null (passt; pasta before the namespace is
+   * there). Set before the handlers start.
+   */
+  public volatile io.passt4j.impl.splice.Splicer splicer;
+  /** pasta's automatically forwarded ports, scanned and handed to the handlers. */
+  public final io.passt4j.impl.splice.AutoPorts autoPorts = new io.passt4j.impl.splice.AutoPorts();
   /** Counters by component: "endpoint" and each handler's name. */
   public final Map<String, Counters> counters = new ConcurrentHashMap<>();
 

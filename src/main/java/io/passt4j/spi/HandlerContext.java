@@ -72,4 +72,15 @@ public interface HandlerContext {
 
   /** This handler's log, its lines prefixed with the handler's name in upper case. */
   Log log();
+
+  /**
+   * pasta's automatic forwarding ({@code -t auto}, {@code -u auto}, pasta's default): {@code
+   * ports} gets the set of ports to forward into the guest for {@code protocol} ({@code "tcp"}
+   * or {@code "udp"}), on this handler's event loop, now and each time the set changes (the
+   * namespace's listening sockets are scanned every second). Each port goes to the same port
+   * in the guest. Never called outside pasta.
+   *
+   * <p>The default implementation (test doubles) never calls it.
+   */
+  default void autoForwarded(String protocol, java.util.function.Consumer<java.util.BitSet> ports) {}
 }

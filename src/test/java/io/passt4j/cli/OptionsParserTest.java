@@ -129,12 +129,6 @@ class OptionsParserTest {
         e("passt", "--tcp-ns 22", "--tcp-ns is for pasta mode only"),
         e("pasta", "--socket x", "--socket is for passt mode only"),
         // what we don't do yet
-        e("pasta", "-t 22", "not supported yet: --tcp-ports"),
-        e("pasta", "--config-net -t 22 --netns /run/netns/x", "not supported yet: --tcp-ports"),
-        e("pasta", "-t auto", "not supported yet: --tcp-ports"),
-        e("pasta", "-t none -u 53", "not supported yet: --udp-ports"),
-        e("pasta", "-T 8080", "not supported yet: --tcp-ns"),
-        e("pasta", "-T none -U auto", "not supported yet: --udp-ns"),
         e("pasta", "-F 3", "not supported yet: --fd (pasta mode)"));
   }
 
@@ -288,47 +282,60 @@ class OptionsParserTest {
   }
 
   @Test
-  void pastaParsesThoughRefused() {
-    // forwarding is refused for now; the fields are there and parse
-    NotYet.without(new String[] {"pasta --tcp-ports", "pasta --udp-ports", "pasta --tcp-ns",
-        "pasta --udp-ns", "pasta auto"},
-        () -> {
-      Options o = OptionsParser.parse(Mode.PASTA, split(
-          "--config-net -I tap0 --ns-mac-addr 02:00:00:00:00:01 --dhcp-dns -T 8080 -U none"
-              + " --netns ns1 --no-netns-quit -t 22"));
-      assertThat(o.configNet && o.noNetnsQuit && o.dhcpDns && o.netnsOnly).isTrue();
-      assertThat(o.netns).isEqualTo("/run/netns/ns1");
-      assertThat(o.nsIfname).isEqualTo("tap0");
-      assertThat(o.config.noDhcpDns).isFalse();
-      assertThat(o.config.noDhcpSearch).isTrue();
-      assertThat(o.config.noRa).isTrue();
-      assertThat(o.config.tcpIn.ports()).containsExactly(new PortForward(null, null, 22, 22));
-      assertThat(o.config.udpIn.ports()).containsExactly(new PortForward(null, null, 22, 22));
-      assertThat(o.config.tcpOut.ports()).containsExactly(new PortForward(null, null, 8080, 8080));
-      assertThat(o.config.udpOut).isEqualTo(ForwardRules.NONE);
+  void pastaOptions() {
+    Options o = OptionsParser.parse(Mode.PASTA, split(
+        "--config-net -I tap0 --ns-mac-addr 02:00:00:00:00:01 --dhcp-dns -T 8080 -U none"
+            + " --netns ns1 --no-netns-quit -t 22"));
+    assertThat(o.configNet && o.noNetnsQuit && o.dhcpDns && o.netnsOnly).isTrue();
+    assertThat(o.netns).isEqualTo("/run/netns/ns1");
+    assertThat(o.nsIfname).isEqualTo("tap0");
+    assertThat(o.config.noDhcpDns).isFalse();
+    assertThat(o.config.noDhcpSearch).isTrue();
+    assertThat(o.config.noRa).isTrue();
+    assertThat(o.config.tcpIn.ports()).containsExactly(new PortForward(null, null, 22, 22));
+    assertThat(o.config.udpIn.ports()).containsExactly(new PortForward(null, null, 22, 22));
+    assertThat(o.config.tcpOut.ports()).containsExactly(new PortForward(null, null, 8080, 8080));
+    assertThat(o.config.udpOut).isEqualTo(ForwardRules.NONE);
 
-      Options pid = OptionsParser.parse(Mode.PASTA, new String[] {"1234"});
-      assertThat(pid.targetPid).isEqualTo(1234);
-      assertThat(pid.netns).isEqualTo("/proc/1234/ns/net");
-      assertThat(pid.userns).isEqualTo("/proc/1234/ns/user");
-      assertThat(pid.config.tcpIn).isEqualTo(ForwardRules.AUTO);
+    Options pid = OptionsParser.parse(Mode.PASTA, new String[] {"1234"});
+    assertThat(pid.targetPid).isEqualTo(1234);
+    assertThat(pid.netns).isEqualTo("/proc/1234/ns/net");
+    assertThat(pid.userns).isEqualTo("/proc/1234/ns/user");
+    assertThat(pid.config.tcpIn).isEqualTo(ForwardRules.AUTO);
 
-      Options cmd = OptionsParser.parse(Mode.PASTA, new String[] {"-f", "--", "sh", "-c", "true"});
-      assertThat(cmd.command).containsExactly("sh", "-c", "true");
-      assertThat(cmd.targetPid).isEqualTo(-1);
-    });
+    Options cmd = OptionsParser.parse(Mode.PASTA, new String[] {"-f", "--", "sh", "-c", "true"});
+    assertThat(cmd.command).containsExactly("sh", "-c", "true");
+    assertThat(cmd.targetPid).isEqualTo(-1);
   }
 
   @Test
-  void pastaTakesItsDefaultAutoAsNoneAndSaysSo() {
+  void pastaForwardsAutomaticallyByDefault() {
     Options o = OptionsParser.parse(Mode.PASTA, split("--config-net"));
-    assertThat(o.config.tcpIn).isEqualTo(ForwardRules.NONE);
+    assertThat(o.config.tcpIn).isEqualTo(ForwardRules.AUTO);
+    assertThat(o.config.udpIn).isEqualTo(ForwardRules.AUTO);
+    assertThat(o.config.tcpOut).isEqualTo(ForwardRules.AUTO);
+    assertThat(o.config.udpOut).isEqualTo(ForwardRules.AUTO);
+    // UDP follows TCP unless given: "none" and explicit ports carry over, auto stays auto
+    Options t = OptionsParser.parse(Mode.PASTA, split("-t none -T auto"));
+    assertThat(t.config.tcpIn).isEqualTo(ForwardRules.NONE);
+    assertThat(t.config.udpIn).isEqualTo(ForwardRules.AUTO);
+    assertThat(t.config.tcpOut).isEqualTo(ForwardRules.AUTO);
+    assertThat(t.config.udpOut).isEqualTo(ForwardRules.AUTO);
+  }
+
+  @Test
+  void pastaForwardsPortSpecs() {
+    Options o = OptionsParser.parse(Mode.PASTA, split("--config-net -t 8080-8081:80-81 -u none"
+        + " -T 9000,~9001 -U 5353 --no-splice --netns /run/netns/x"));
+    assertThat(o.config.tcpIn.ports()).containsExactly(new PortForward(null, null, 8080, 80),
+        new PortForward(null, null, 8081, 81));
     assertThat(o.config.udpIn).isEqualTo(ForwardRules.NONE);
-    assertThat(o.config.tcpOut).isEqualTo(ForwardRules.NONE);
-    assertThat(o.config.udpOut).isEqualTo(ForwardRules.NONE);
-    assertThat(o.autoAsNone).containsExactly("--tcp-ports", "--udp-ports", "--tcp-ns", "--udp-ns");
-    Options t = OptionsParser.parse(Mode.PASTA, split("-t none"));
-    assertThat(t.autoAsNone).containsExactly("--udp-ports", "--tcp-ns", "--udp-ns");
+    assertThat(o.config.tcpOut.ports()).containsExactly(new PortForward(null, null, 9000, 9000));
+    assertThat(o.config.udpOut.ports()).containsExactly(new PortForward(null, null, 5353, 5353));
+    assertThat(o.config.noSplice).isTrue();
+    // UDP follows TCP's ports, untranslated, unless -u is given
+    assertThat(OptionsParser.parse(Mode.PASTA, split("-t 8080:80")).config.udpIn.ports())
+        .containsExactly(new PortForward(null, null, 8080, 8080));
   }
 
   @Test
@@ -338,7 +345,6 @@ class OptionsParserTest {
         + " --map-guest-addr 169.254.1.2 --pid /tmp/p"));
     assertThat(o.netns).isEqualTo("/run/netns/x");
     assertThat(o.netnsOnly && o.configNet && o.quiet && o.config.noMapGw).isTrue();
-    assertThat(o.autoAsNone).isEmpty();
     assertThat(o.config.tcpIn.isNone() && o.config.udpOut.isNone()).isTrue();
     assertThat(o.pidFile).isEqualTo("/tmp/p");
   }

@@ -2,17 +2,12 @@ package io.passt4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.passt4j.cli.PastaSandbox.As;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,20 +30,6 @@ class PastaIT {
   static final Path ROOT = LauncherIT.ROOT;
   private static final String REFERENCE = "/usr/bin/pasta";
   private static final long RUN_SECONDS = 90;
-
-  /** Who runs pasta inside the sandbox. */
-  enum As {
-    /** real root (pasta drops to nobody after setting up the namespace). */
-    ROOT(""),
-    /** uid 1000 in a user namespace: no capabilities over the sandbox's namespaces. */
-    USER("unshare --user --map-user=1000 --map-group=1000 -- ");
-
-    final String prefix;
-
-    As(String prefix) {
-      this.prefix = prefix;
-    }
-  }
 
   /** What the namespace looks like; link-local addresses and MAC addresses are random. */
   private static final String NETWORK_VIEW = """
@@ -79,16 +60,12 @@ class PastaIT {
 
   @BeforeEach
   void tempDir() throws IOException {
-    dir = Files.createTempDirectory("passt4j-pasta-it");
-    // for pasta after it dropped to nobody
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+    dir = PastaSandbox.tempDir("passt4j-pasta-it");
   }
 
   @AfterEach
   void cleanUp() throws IOException {
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    PastaSandbox.delete(dir);
   }
 
   /**
@@ -353,21 +330,7 @@ class PastaIT {
 
   /** Runs {@code script} with sh in a fresh sandbox, as {@code as}. */
   private Run sandbox(As as, String script) throws IOException, InterruptedException {
-    Path file = dir.resolve("script-" + UUID.randomUUID() + ".sh");
-    Files.writeString(file, script);
-    List<String> cmd = new ArrayList<>(List.of("timeout", "-k", "5", String.valueOf(RUN_SECONDS),
-        ROOT.resolve("scripts/vm/sandbox.sh").toString()));
-    if (!as.prefix.isEmpty()) cmd.addAll(List.of(as.prefix.trim().split(" ")));
-    cmd.addAll(List.of("sh", file.toString()));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("OURS", ROOT.resolve("scripts/pasta").toString());
-    pb.environment().put("DIR", dir.toString());
-    Process p = pb.start();
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(RUN_SECONDS + 10, TimeUnit.SECONDS)) {
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
-      p.destroyForcibly();
-    }
-    return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    PastaSandbox.Run r = PastaSandbox.run(dir, as.prefix, script, RUN_SECONDS);
+    return new Run(r.rc(), r.out());
   }
 }

@@ -224,6 +224,14 @@ public final class PastaNamespace implements AutoCloseable {
     deleteQuietly(fifoDir.resolve("release"), fifoDir);
   }
 
+  /**
+   * The namespace thread, for work that must happen in the namespace without waiting for it
+   * (sockets of the splice path, reading {@code /proc/thread-self/net}).
+   */
+  public java.util.concurrent.Executor executor() {
+    return thread;
+  }
+
   /** Runs {@code task} on the namespace thread and waits for it. */
   public <T> T onThread(Callable<T> task) throws Failure {
     try {

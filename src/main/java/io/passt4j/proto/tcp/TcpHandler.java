@@ -3,6 +3,7 @@ package io.passt4j.proto.tcp;
 import io.netty.buffer.ByteBuf;
 import io.passt4j.PasstConfig;
 import io.passt4j.fwd.AddressMap;
+import io.passt4j.fwd.ForwardSockets;
 import io.passt4j.fwd.ForwardRules;
 import io.passt4j.fwd.PortForward;
 import io.passt4j.packet.Addresses;
@@ -90,7 +91,8 @@ final class TcpHandler implements ProtocolHandler {
   private AddressMap map;
   private Mac isnMac;
   private long timer = -1;
-  private final List<HostTcpListener> listeners = new ArrayList<>();
+  /** The listeners of forwarded ports ({@code -t}), by port. */
+  private ForwardSockets<HostTcpListener> listeners;
 
   /** A connection's key: the guest's end and the remote end as the guest addresses it. */
   record Key(int version, InetAddress guestAddr, int guestPort, InetAddress remoteAddr,
@@ -245,6 +247,12 @@ final class TcpHandler implements ProtocolHandler {
     } catch (GeneralSecurityException e) {
       return Future.failedFuture("TCP: no HmacSHA256 for initial sequence numbers: " + e);
     }
+    // pasta: connections from loopback are spliced to the target port on the namespace's
+    // loopback, never seen here (HostSockets.tcpListen with a loopback port)
+    listeners = new ForwardSockets<>(config, "TCP", "", ForwardSockets::any, ctx.log(),
+        (at, pf) -> ctx.sockets().tcpListen(at, pf.bindInterface(), acceptor(pf),
+            pf.targetPort()),
+        HostTcpListener::close);
     boolean all = config.tcpIn.mode() == ForwardRules.Mode.ALL;
     return config.tcpIn.bindAll("-t", pf -> listen(pf, all), ctx.vertx()).compose(b -> {
       if (b.error() != null) {
@@ -255,14 +263,16 @@ final class TcpHandler implements ProtocolHandler {
         ctx.log().debug("-t all: " + b.bound() + " ports forwarded, " + b.skipped()
             + " could not be bound (in use, or privileged)");
       }
+      if (config.tcpIn.mode() == ForwardRules.Mode.AUTO) {
+        ctx.autoForwarded("tcp", want -> listeners.reconcile(want, pf -> listen(pf, true)));
+      }
       timer = ctx.vertx().setPeriodic(limits.tickMs(), id -> tick(now()));
       return Future.succeededFuture();
     });
   }
 
   private void closeListeners() {
-    for (HostTcpListener l : listeners) l.close();
-    listeners.clear();
+    if (listeners != null) listeners.closeAll();
   }
 
   @Override
@@ -508,10 +518,10 @@ final class TcpHandler implements ProtocolHandler {
    * {@code -t all}) leaves a failure to the debug log.
    */
   private String listen(PortForward pf, boolean quiet) throws DescriptorLimitException {
-    TcpAcceptor acceptor = (remote, local) -> accepted(pf, remote);
     if (pf.bindAddress() == null && config.ipv4 && config.ipv6) {
       try {
-        listeners.add(ctx.sockets().tcpListenDualStack(pf.port(), pf.bindInterface(), acceptor));
+        listeners.add(pf.port(), ctx.sockets().tcpListenDualStack(pf.port(), pf.bindInterface(),
+            acceptor(pf), pf.targetPort()));
         return null;
       } catch (DescriptorLimitException e) {
         throw e;
@@ -519,39 +529,11 @@ final class TcpHandler implements ProtocolHandler {
         // one socket per family, as passt when its dual-stack socket fails
       }
     }
-    List<InetAddress> binds = new ArrayList<>();
-    try {
-      if (pf.bindAddress() != null) {
-        InetAddress a = InetAddress.getByName(pf.bindAddress());
-        if (a instanceof Inet4Address ? config.ipv4 : config.ipv6) binds.add(a);
-      } else {
-        if (config.ipv4) binds.add(any(4));
-        if (config.ipv6) binds.add(any(6));
-      }
-    } catch (UnknownHostException e) {
-      return "invalid bind address " + pf.bindAddress();
-    }
-    if (binds.isEmpty()) return null; // an address of a disabled family: nothing to do
-    String last = null;
-    int bound = 0;
-    for (InetAddress a : binds) {
-      try {
-        listeners.add(ctx.sockets().tcpListen(new InetSocketAddress(a, pf.port()),
-            pf.bindInterface(), acceptor));
-        bound++;
-      } catch (DescriptorLimitException e) {
-        throw e;
-      } catch (IOException e) {
-        last = e.getMessage();
-        if (!quiet || ctx.log().isDebugEnabled()) {
-          String msg = "Failed to bind TCP port " + pf.port() + " on " + a.getHostAddress()
-              + ": " + e.getMessage();
-          if (quiet) ctx.log().debug(msg);
-          else ctx.log().warn(msg);
-        }
-      }
-    }
-    return bound > 0 ? null : last;
+    return listeners.bind(pf, quiet);
+  }
+
+  private TcpAcceptor acceptor(PortForward pf) {
+    return (remote, local) -> accepted(pf, remote);
   }
 
   /**

@@ -41,6 +41,12 @@
  * guest's SYN-ACK sets MSS and window scaling (none unless both offered it) and the connection
  * is ESTABLISHED, after which it is the same as a guest-initiated one (nothing is read from the
  * host socket before). A guest RST, or no SYN-ACK within the SYN timeout, resets the host peer.
+ * In pasta the listeners have a loopback port ({@link
+ * io.passt4j.spi.HostSockets#tcpListen(java.net.InetSocketAddress, String,
+ * io.passt4j.spi.TcpAcceptor, int)}): a connection from a loopback address never reaches this
+ * handler, it is spliced to the namespace's loopback ({@code io.passt4j.impl.splice}) unless
+ * {@code --no-splice}; with {@code -t auto} the ports come and go as pasta's scan of the
+ * namespace finds them ({@link io.passt4j.spi.HandlerContext#autoForwarded}).
  *
  * <p><b>Guest to host.</b> In-order data is written to the host socket as a slice of the guest's
  * frame; what the kernel does not take at once waits, in order, in the socket's output queue,
@@ -123,8 +129,7 @@
  * ones it does not know; with no client they are dropped ({@code no client}) and the connection
  * ends after its retransmissions (7, 2 s apart) or at the idle timeout.
  *
- * <p><b>Not done yet.</b> Pasta's loopback splice; ICMP errors instead of RST for unreachable
- * destinations; SACK, timestamps and RTT-based timers (a fixed 2 s); reflecting {@code TCP_INFO}
+ * <p><b>Not done yet.</b> ICMP errors instead of RST for unreachable destinations; SACK, timestamps and RTT-based timers (a fixed 2 s); reflecting {@code TCP_INFO}
  * windows; link-local IPv6 destinations other than the mapped gateway; keeping segments that
  * arrive after a hole (they are dropped, the guest sends them again); seeing a reset that follows
  * the host's FIN at once (it is polled for, every 200 ms).

@@ -3,6 +3,7 @@ package io.passt4j.proto.udp;
 import io.netty.buffer.ByteBuf;
 import io.passt4j.PasstConfig;
 import io.passt4j.fwd.AddressMap;
+import io.passt4j.fwd.ForwardSockets;
 import io.passt4j.fwd.ForwardRules;
 import io.passt4j.fwd.PortForward;
 import io.passt4j.packet.Addresses;
@@ -52,7 +53,8 @@ final class UdpHandler implements ProtocolHandler {
   private final byte[] addrBuf = new byte[Ipv6.ADDR_LEN];
   /** Flows in access order: least recently used first. */
   private final LinkedHashMap<Key, Flow> flows = new LinkedHashMap<>(256, 0.75f, true);
-  private final List<HostDatagramSocket> listeners = new ArrayList<>();
+  /** The sockets of forwarded ports ({@code -u}), by port. */
+  private ForwardSockets<HostDatagramSocket> listeners;
   private HandlerContext ctx;
   private PasstConfig config;
   private AddressMap map;
@@ -121,16 +123,24 @@ final class UdpHandler implements ProtocolHandler {
     ctx = context;
     config = context.config();
     map = new AddressMap(config);
+    // pasta: datagrams from loopback go to the target port on the namespace's loopback,
+    // never seen here (HostSockets.udp with a loopback port)
+    listeners = new ForwardSockets<>(config, "UDP", "", ForwardSockets::any, ctx.log(),
+        (at, pf) -> ctx.sockets().udp(at, pf.bindInterface(),
+            (s, payload, sender) -> fromForwarded(pf, s, payload, sender), pf.targetPort()),
+        HostDatagramSocket::close);
     boolean all = config.udpIn.mode() == ForwardRules.Mode.ALL;
-    return config.udpIn.bindAll("-u", pf -> listen(pf, all), ctx.vertx()).compose(b -> {
+    return config.udpIn.bindAll("-u", pf -> listeners.bind(pf, all), ctx.vertx()).compose(b -> {
       if (b.error() != null) {
-        for (HostDatagramSocket l : listeners) l.close();
-        listeners.clear();
+        listeners.closeAll();
         return Future.failedFuture(b.error());
       }
       if (all) {
         ctx.log().debug("-u all: " + b.bound() + " ports forwarded, " + b.skipped()
             + " could not be bound (in use, or privileged)");
+      }
+      if (config.udpIn.mode() == ForwardRules.Mode.AUTO) {
+        ctx.autoForwarded("udp", want -> listeners.reconcile(want, pf -> listeners.bind(pf, true)));
       }
       timer = ctx.vertx().setPeriodic(scanIntervalMs, id -> expire(now()));
       return Future.succeededFuture();
@@ -142,52 +152,11 @@ final class UdpHandler implements ProtocolHandler {
     if (timer >= 0) ctx.vertx().cancelTimer(timer);
     for (Flow f : flows.values()) f.close("stopped");
     flows.clear();
-    for (HostDatagramSocket s : listeners) s.close();
-    listeners.clear();
+    if (listeners != null) listeners.closeAll();
     return Future.succeededFuture();
   }
 
   // ---- forwarded ports
-
-  /**
-   * Binds the sockets of one forwarded port, one per family: null when at least one could be
-   * bound, else why not. {@code quiet} (for {@code -u all}) leaves a failure to the debug log.
-   */
-  private String listen(PortForward pf, boolean quiet) throws DescriptorLimitException {
-    List<InetAddress> binds = new ArrayList<>();
-    try {
-      if (pf.bindAddress() != null) {
-        InetAddress a = InetAddress.getByName(pf.bindAddress());
-        if (a instanceof Inet4Address ? config.ipv4 : config.ipv6) binds.add(a);
-      } else {
-        if (config.ipv4) binds.add(InetAddress.getByAddress(new byte[4]));
-        if (config.ipv6) binds.add(InetAddress.getByAddress(new byte[16]));
-      }
-    } catch (UnknownHostException e) {
-      return "invalid bind address " + pf.bindAddress();
-    }
-    String last = null;
-    int bound = 0;
-    for (InetAddress a : binds) {
-      InetSocketAddress at = new InetSocketAddress(a, pf.port());
-      try {
-        listeners.add(ctx.sockets().udp(at, pf.bindInterface(),
-            (s, payload, sender) -> fromForwarded(pf, s, payload, sender)));
-        bound++;
-      } catch (DescriptorLimitException e) {
-        throw e;
-      } catch (IOException e) {
-        last = e.getMessage();
-        if (!quiet || ctx.log().isDebugEnabled()) {
-          String msg = "Failed to bind UDP port " + pf.port() + " on " + a.getHostAddress()
-              + ": " + e.getMessage();
-          if (quiet) ctx.log().debug(msg);
-          else ctx.log().warn(msg);
-        }
-      }
-    }
-    return bound > 0 || binds.isEmpty() ? null : last;
-  }
 
   /** A datagram to a forwarded port: to the guest's target port, remembering the way back. */
   private void fromForwarded(PortForward pf, HostDatagramSocket s, ByteBuf payload,

@@ -57,8 +57,15 @@
  * subnet), loopback or unspecified destinations are dropped with a counted reason. Payloads go to
  * the host as slices of the guest's frame, not copies.
  *
+ * <p><b>pasta.</b> The forwarded ports' sockets are opened with a loopback port ({@link
+ * io.passt4j.spi.HostSockets#udp(java.net.InetSocketAddress, String,
+ * io.passt4j.spi.DatagramReceiver, int)}): datagrams from loopback senders never reach this
+ * handler, passt4j relays them to the namespace's loopback ({@code io.passt4j.impl.splice});
+ * the others come here and go over the tap as in passt mode. With {@code -u auto} the ports
+ * come and go as pasta's scan of the namespace finds them ({@link
+ * io.passt4j.spi.HandlerContext#autoForwarded}).
+ *
  * <p><b>Deliberately not done.</b> No multicast or broadcast forwarding, no ICMP port-unreachable
- * to the guest when the host refuses a datagram (counted as a host socket error), no pasta
- * loopback splicing (the pasta developer's job), no {@code auto} scanning here.
+ * to the guest when the host refuses a datagram (counted as a host socket error).
  */
 package io.passt4j.proto.udp;
