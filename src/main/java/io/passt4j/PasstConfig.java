@@ -177,6 +177,11 @@ public final class PasstConfig {
 
   /** An open tap device (blocking, {@code IFF_TAP | IFF_NO_PI}) to serve; -1 when none. */
   public int tapFd = -1;
+  /**
+   * The guest's MAC address when known in advance (pasta: the tap device's), else null and
+   * learned from its first frame.
+   */
+  public byte[] guestMac;
 
   /** A copy, through JSON. */
   public PasstConfig copy() {
@@ -209,7 +214,7 @@ public final class PasstConfig {
     o.put("tcpOut", tcpOut.toJson()).put("udpOut", udpOut.toJson()).put("noSplice", noSplice);
     o.put("socketPath", socketPath).put("fd", fd).put("oneOff", oneOff).put("pcapPath", pcapPath);
     o.put("instanceName", instanceName).put("countersInterval", countersInterval);
-    o.put("tapFd", tapFd);
+    o.put("tapFd", tapFd).put("guestMac", guestMac == null ? null : formatMac(guestMac));
     JsonObject po = new JsonObject();
     pluginOptions.forEach((k, v) -> po.put(k, v.copy()));
     o.put("pluginOptions", po);
@@ -274,6 +279,7 @@ public final class PasstConfig {
       }
     }
     c.tapFd = o.getInteger("tapFd", -1);
+    if (o.getString("guestMac") != null) c.guestMac = parseMac(o.getString("guestMac"));
     return c;
   }
 

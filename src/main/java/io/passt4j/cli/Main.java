@@ -112,6 +112,7 @@ public final class Main {
       ns = namespace(o, err); // as who we were started: needs the namespace's capabilities
       if (ns == null) return 1;
       o.config.tapFd = ns.tapFd();
+      o.config.guestMac = ns.tapMac();
     }
     try {
       Privileges.drop(o.runas);

@@ -20,6 +20,10 @@ public final class GuestStateImpl implements GuestState {
   public GuestStateImpl(PasstConfig config) {
     addr4 = config.addr4;
     addr6 = config.addr6;
+    if (config.guestMac != null && config.guestMac.length == 6) {
+      mac = config.guestMac.clone();
+      macKnown = true;
+    }
   }
 
   @Override

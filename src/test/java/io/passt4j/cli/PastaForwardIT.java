@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.passt4j.cli.PastaSandbox.As;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -253,7 +257,8 @@ class PastaForwardIT {
         P="nsenter --net=$SANDBOX_PEER_NETNS"
         $P ip addr add 198.51.100.7/24 dev uplink0
         $P ip -6 addr add 2001:db8::7/64 dev uplink0 nodad
-        $AS "$OURS" -q --config-net -t 7700-7701 -u none -T none -U none -- sh -ec '
+        $AS "$OURS" -q --config-net -p $DIR/tap.pcap -t 7700-7701 -u none -T none -U none \\
+            -- sh -ec '
           . $DIR/lib.sh
           socat TCP4-LISTEN:7700,reuseaddr,fork SYSTEM:"read l; echo \\$l from \\$SOCAT_PEERADDR" &
           socat TCP6-LISTEN:7701,ipv6only=1,reuseaddr,fork \\
@@ -273,6 +278,45 @@ class PastaForwardIT {
         "v4-" + token + " from 198.51.100.7",
         "v6-" + token + " from [2001:0db8:0000:0000:0000:0000:0000:0007]",
         "lo-" + token + " from 127.0.0.1");
+    // pasta knows the namespace's MAC address from the start: the first SYN of each
+    // connection goes to it (not to the broadcast address, which the kernel drops) and is
+    // answered at once, so each goes out exactly once
+    List<String> syns = synsToGuest(dir.resolve("tap.pcap"), 7700, 7701);
+    assertThat(syns).as("SYNs to the namespace (destination MAC, port)").hasSize(2)
+        .noneMatch(x -> x.startsWith("ff:ff:ff:ff:ff:ff"));
+  }
+
+  /**
+   * The SYNs (without ACK) in a pcap file that go to one of {@code ports}: "MAC port" each, the
+   * frame's destination MAC address and the TCP destination port.
+   */
+  static List<String> synsToGuest(Path pcap, int... ports) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(pcap)); // frames: network order
+    ByteBuffer h = b.duplicate(); // pcap's own headers: the writer's order
+    if (h.getInt(0) != 0xa1b2c3d4) h.order(ByteOrder.LITTLE_ENDIAN);
+    List<String> out = new ArrayList<>();
+    int at = 24;
+    while (at + 16 <= b.limit()) {
+      int incl = h.getInt(at + 8);
+      int f = at + 16;
+      at = f + incl;
+      if (at > b.limit() || incl < 14) break;
+      int type = b.getShort(f + 12) & 0xffff;
+      int l4;
+      if (type == 0x0800 && b.get(f + 23) == 6) l4 = f + 14 + (b.get(f + 14) & 0xf) * 4;
+      else if (type == 0x86dd && b.get(f + 20) == 6) l4 = f + 14 + 40;
+      else continue;
+      if (l4 + 14 > f + incl) continue;
+      int dport = b.getShort(l4 + 2) & 0xffff;
+      int flags = b.get(l4 + 13) & 0xff;
+      if ((flags & 0x12) != 0x02 || java.util.Arrays.stream(ports).noneMatch(p -> p == dport)) {
+        continue;
+      }
+      StringBuilder mac = new StringBuilder();
+      for (int i = 0; i < 6; i++) mac.append(i > 0 ? ":" : "").append(String.format("%02x", b.get(f + i)));
+      out.add(mac + " " + dport);
+    }
+    return out;
   }
 
   /**

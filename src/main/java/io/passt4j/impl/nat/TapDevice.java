@@ -21,8 +21,11 @@ public final class TapDevice {
   private static final int IFNAMSIZ = 16;
   private static final String TUN = "/dev/net/tun";
 
-  /** The open device: its descriptor and the name the kernel gave it. */
-  public record Opened(int fd, String name) {}
+  /** The open device: its descriptor, the name the kernel gave it, and its MAC address. */
+  public record Opened(int fd, String name, byte[] mac) {}
+
+  /** {@code SIOCGIFHWADDR}: the device's hardware address, in the ifreq after the name. */
+  private static final long SIOCGIFHWADDR = 0x8927L;
 
   private TapDevice() {}
 
@@ -53,6 +56,12 @@ public final class TapDevice {
     ifr.get(0, out, 0, IFNAMSIZ);
     int len = 0;
     while (len < IFNAMSIZ && out[len] != 0) len++;
-    return new Opened(fd, new String(out, 0, len, StandardCharsets.US_ASCII));
+    // the random address the kernel gave the device (struct sockaddr: family, then the bytes)
+    byte[] mac = null;
+    if (c.ioctl(fd, SIOCGIFHWADDR, ifr) == 0) {
+      mac = new byte[6];
+      ifr.get(IFNAMSIZ + 2, mac, 0, 6);
+    }
+    return new Opened(fd, new String(out, 0, len, StandardCharsets.US_ASCII), mac);
   }
 }

@@ -47,6 +47,7 @@ public final class PastaNamespace implements AutoCloseable {
   private int fifoFd = -1;
   private int tapFd = -1;
   private String tapName;
+  private byte[] tapMac;
 
   private PastaNamespace(String netnsPath, Process child, Path fifoDir, int fifoFd) {
     this.netnsPath = netnsPath;
@@ -161,6 +162,7 @@ public final class PastaNamespace implements AutoCloseable {
         TapDevice.Opened tap = TapDevice.open(name);
         tapFd = tap.fd();
         tapName = tap.name();
+        tapMac = nsMac != null ? nsMac.clone() : tap.mac();
       } catch (IOException e) {
         throw new Failure(e.getMessage());
       }
@@ -197,6 +199,14 @@ public final class PastaNamespace implements AutoCloseable {
   /** The tap device's descriptor (blocking), or -1 before {@link #setUp}. */
   public int tapFd() {
     return tapFd;
+  }
+
+  /**
+   * The tap device's MAC address in the namespace (the guest's), or null when it could not be
+   * read; known before the namespace sends anything, so the first frames to it are unicast.
+   */
+  public byte[] tapMac() {
+    return tapMac == null ? null : tapMac.clone();
   }
 
   /** The tap device's name. */
