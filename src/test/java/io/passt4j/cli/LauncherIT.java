@@ -222,7 +222,7 @@ class LauncherIT {
   void optionErrorsAndInformation() throws Exception {
     expectFailure("exec \"$PASST\" --mtu 70000\n", "Invalid MTU: 70000");
     expectFailure("exec \"$PASST\" -x\n", "passt: invalid option -- 'x'");
-    expectFailure("exec \"$PASTA\" -t 22\n", "not supported yet: --tcp-ports");
+    expectFailure("exec \"$PASTA\" -t 70000\n", "Invalid port specifier 70000");
     expectFailure("exec \"$PASST\" -f --runas nosuchuser\n", "Invalid --runas option: nosuchuser");
     expectFailure("exec \"$PASST\" -f --runas 1000:nosuchgroup\n",
         "Invalid --runas option: 1000:nosuchgroup");
