@@ -48,6 +48,7 @@ public final class PastaForwarder extends VerticleBase {
   private ForwardSockets<HostDatagramSocket> udpOut;
   private long timer = -1;
   private boolean scanning;
+  private boolean stopped;
   /** What each direction forwarded after the previous scan. */
   private BitSet lastTcpIn = new BitSet();
   private BitSet lastUdpIn = new BitSet();
@@ -102,7 +103,7 @@ public final class PastaForwarder extends VerticleBase {
     Runnable done = () -> {
       if (--pending[0] > 0) return;
       scanning = false;
-      apply(got[0], got[1]);
+      if (!stopped) apply(got[0], got[1]);
     };
     if (ns) {
       splicer.namespace().make(ProcNet::scanThisThread,
@@ -171,6 +172,7 @@ public final class PastaForwarder extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopped = true;
     if (timer >= 0) vertx.cancelTimer(timer);
     if (tcpOut != null) tcpOut.closeAll();
     if (udpOut != null) udpOut.closeAll();
