@@ -6,6 +6,7 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoEvent;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.epoll.Native;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import io.passt4j.impl.nat.LibC;
@@ -16,8 +17,9 @@ import java.net.InetSocketAddress;
  * One spliced TCP connection: the socket a peer connected to on one side ({@code a}) and the
  * socket we connected to the other side's loopback ({@code b}), with one pipe per direction.
  * Bytes move with {@code splice(2)} from a socket into the pipe and from the pipe into the other
- * socket, never through Java memory. Everything runs on one event loop, where both sockets are
- * registered as Netty {@link EpollIoHandle}s, level-triggered.
+ * socket, never through Java memory (Netty's JNI {@code splice}; jnr-ffi's only to tell the end
+ * of the input from "nothing now", which Netty reports alike). Everything runs on one event
+ * loop, where both sockets are registered as Netty {@link EpollIoHandle}s, level-triggered.
  *
  * <p><b>Backpressure.</b> A direction reads from its source only while its pipe has room; the
  * pipe drains as the destination's send buffer takes bytes ({@code EPOLLOUT}). The bytes held
@@ -165,7 +167,17 @@ final class TcpSplice {
         f.full = true;
         break;
       }
-      long n = LibC.INSTANCE.splice(f.from.raw(), null, f.pipeIn, null, room, FLAGS);
+      long n;
+      try {
+        n = Native.splice(f.from.raw(), -1, f.pipeIn, -1, room); // JNI: the fast way
+      } catch (IOException e) {
+        return failed(e.getMessage());
+      }
+      if (n == 0) {
+        // Nothing now, or the end of the input: Netty says 0 for both, libc tells them apart
+        // (once per wakeup, not per chunk: jnr-ffi's calls cost microseconds here)
+        n = LibC.INSTANCE.splice(f.from.raw(), null, f.pipeIn, null, room, FLAGS);
+      }
       if (n > 0) {
         f.inPipe += n;
         if (!drain(f)) return false;
@@ -187,7 +199,7 @@ final class TcpSplice {
         f.to.sock.shutdown(false, true);
       } catch (IOException | RuntimeException e) {
         // ENOTCONN (NotYetConnectedException): the destination was reset meanwhile
-        return failed(-1);
+        return failed("shutdown: " + e);
       }
     }
     return true;
@@ -196,25 +208,27 @@ final class TcpSplice {
   /** Moves the pipe's bytes into the destination while it takes them; false when reset. */
   private boolean drain(Flow f) {
     while (f.inPipe > 0) {
-      long n = LibC.INSTANCE.splice(f.pipeOut, null, f.to.raw(), null, f.inPipe, FLAGS);
-      if (n > 0) {
-        f.inPipe -= n;
-        f.full = false;
-        continue;
+      int n;
+      try {
+        n = Native.splice(f.pipeOut, -1, f.to.raw(), -1, f.inPipe); // 0: the socket is full
+      } catch (IOException e) {
+        return failed(e.getMessage());
       }
-      int e = n == 0 ? LibC.EAGAIN : LibC.errno();
-      if (e == LibC.EINTR) continue;
-      if (e == LibC.EAGAIN) break;
-      return failed(e);
+      if (n <= 0) break;
+      f.inPipe -= n;
+      f.full = false;
     }
     return true;
   }
 
   private boolean failed(int errno) {
+    return failed(errno > 0 ? LibC.INSTANCE.strerror(errno) : "shutdown failed");
+  }
+
+  /** A socket failed (reset, broken pipe): resets both, false. */
+  private boolean failed(String why) {
     owner.count("tcp splice reset");
-    if (owner.log().isDebugEnabled()) {
-      owner.log().debug("splice: " + (errno > 0 ? LibC.INSTANCE.strerror(errno) : "shutdown failed"));
-    }
+    if (owner.log().isDebugEnabled()) owner.log().debug("splice: " + why);
     close(true);
     return false;
   }
