@@ -1,6 +1,8 @@
 package io.passt4j.packet;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -12,7 +14,6 @@ import io.passt4j.testutil.FuzzFrames;
 import io.passt4j.testutil.HandlerFuzz;
 import io.passt4j.testutil.TrackingAllocator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -37,7 +38,7 @@ class PacketViewsFuzzTest {
 
   /** Any bytes as a frame: classification against the model, routing, ICMP errors. */
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void classify(byte[] frame) {
     checkFrame(frame, 0);
     checkFrame(frame, 5);
@@ -45,7 +46,7 @@ class PacketViewsFuzzTest {
 
   /** Mostly valid IPv4 (options, fragments) and IPv6 (extension header chains) frames. */
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void ipHeaders(FuzzedDataProvider data) {
     FuzzFrames g = new FuzzFrames(data);
     int protocol = data.pickValue(new int[] {6, 17, 1, 58, 0, 43, 44, 59, 60, 132,
@@ -59,7 +60,7 @@ class PacketViewsFuzzTest {
 
   /** A TCP segment (header, options, payload): validity and the MSS and window scale options. */
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void tcpOptions(byte[] segment) {
     ByteBuf b = buffer(segment, 3);
     Tcp t = new Tcp().wrap(b, 3, segment.length);
@@ -79,7 +80,7 @@ class PacketViewsFuzzTest {
 
   /** An ICMPv6 message as NDP reads it: RS/NS with options that tile the rest exactly. */
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void ndpOptions(byte[] message) {
     ByteBuf b = buffer(message, 1);
     Ndp n = new Ndp().wrap(b, 1);
@@ -90,7 +91,7 @@ class PacketViewsFuzzTest {
 
   /** A DHCP message: the fixed part, the cookie, options up to END; finding every option. */
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void dhcpOptions(byte[] message) {
     ByteBuf b = buffer(message, 2);
     Dhcp m = new Dhcp().wrap(b, 2);
@@ -115,7 +116,7 @@ class PacketViewsFuzzTest {
 
   /** A DHCPv6 message: options (and IA sub-options) tiling their range exactly. */
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void dhcpv6Options(byte[] message) {
     ByteBuf b = buffer(message, 7);
     if (!Dhcpv6.isValid(message.length)) return;

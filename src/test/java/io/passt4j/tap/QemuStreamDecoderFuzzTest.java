@@ -1,6 +1,8 @@
 package io.passt4j.tap;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -11,7 +13,6 @@ import io.passt4j.testutil.TrackingAllocator;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -31,7 +32,7 @@ class QemuStreamDecoderFuzzTest {
    * one after the other, then the stream read back in chunks of chosen sizes.
    */
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void framedStream(FuzzedDataProvider data) {
     ByteBuffer stream = ByteBuffer.allocate(1 << 20);
     int frames = data.consumeInt(0, 16);
@@ -61,7 +62,7 @@ class QemuStreamDecoderFuzzTest {
 
   /** Raw: the fuzzer's bytes are the stream, fed in one read and then a byte at a time. */
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void rawStream(byte[] bytes) {
     check(bytes, List.of(Integer.MAX_VALUE));
     check(bytes, List.of(1));

@@ -33,8 +33,10 @@ public final class FakeHostSockets implements HostSockets {
   public final List<Listener> listeners = new ArrayList<>();
   /** Asked before each open: true makes it fail as a port in use would. */
   public BooleanSupplier failOpen = () -> false;
-  /** Datagrams sent through any socket. */
+  /** Datagrams sent through any socket; the last one's bytes and recipient. */
   public long datagramsSent;
+  public byte[] lastSent;
+  public InetSocketAddress lastRecipient;
   private int nextPort = 40000;
 
   public FakeHostSockets(TrackingAllocator alloc) {
@@ -147,6 +149,8 @@ public final class FakeHostSockets implements HostSockets {
         if (open) {
           sent++;
           datagramsSent++;
+          lastSent = io.netty.buffer.ByteBufUtil.getBytes(payload);
+          lastRecipient = recipient;
         }
       } finally {
         if (payload.refCnt() > 0) payload.release();
@@ -180,6 +184,8 @@ public final class FakeHostSockets implements HostSockets {
     public long written;
     /** The read the handler asked for (0: none). */
     public int readRequest;
+    /** Every byte the peer sent that was handed to the handler, in order. */
+    public final java.io.ByteArrayOutputStream fromHost = new java.io.ByteArrayOutputStream();
     boolean shutdownRequested;
     boolean outputShutdown;
 
@@ -283,6 +289,7 @@ public final class FakeHostSockets implements HostSockets {
       if (!open || !connected || readRequest == 0 || data.length == 0) return;
       int n = Math.min(data.length, readRequest);
       readRequest = 0;
+      fromHost.write(data, 0, n);
       callbacks.data(this, alloc.heapBuffer(n).writeBytes(data, 0, n));
     }
 

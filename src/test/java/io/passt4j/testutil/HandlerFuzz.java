@@ -46,6 +46,11 @@ public final class HandlerFuzz {
 
   /** Counter and drop names seen in this JVM, over all inputs. */
   private static final Set<String> NAMES = ConcurrentHashMap.newKeySet();
+  /**
+   * {@code -Dpasst4j.fuzz.verbose=true}: each input's frames in and out and the handler's
+   * counters on standard error, to see what a corpus reaches.
+   */
+  private static final boolean VERBOSE = Boolean.getBoolean("passt4j.fuzz.verbose");
   /** More distinct names than this means some depend on what the guest sent. */
   public static final int MAX_NAMES = 300;
 
@@ -123,6 +128,24 @@ public final class HandlerFuzz {
     h.finish();
   }
 
+  /**
+   * The transport payload of a frame (after the UDP or ICMP header, as its lengths say), or null
+   * when the frame does not classify.
+   */
+  public static byte[] payload(byte[] frame, int headerLength) {
+    Frame f = Frame.classify(Unpooled.wrappedBuffer(frame));
+    if (f.malformed() != null || f.l4Offset() == Frame.NONE || f.l4Length() < headerLength) {
+      return null;
+    }
+    int len = f.ipProtocol() == 17 ? f.buf().getUnsignedShort(f.l4Offset() + 4) : f.l4Length();
+    return Arrays.copyOfRange(frame, f.l4Offset() + headerLength, f.l4Offset() + len);
+  }
+
+  /** The last frame sent to the guest since the last check, as bytes, or null. */
+  public byte[] lastSent() {
+    return ctx.sent.isEmpty() ? null : ByteBufUtil.getBytes(ctx.sent.get(ctx.sent.size() - 1));
+  }
+
   /** Checks and releases what the handler sent to the guest so far. */
   public void checkSent() {
     try {
@@ -148,6 +171,9 @@ public final class HandlerFuzz {
       assertThat(sockets.openCount()).as("host sockets left open after stop").isZero();
       assertThat(alloc.unreleased()).as("buffers not released").isEmpty();
       JsonObject c = ctx.counters.toJson();
+      if (VERBOSE) {
+        System.err.println("fuzz input: " + delivered + " frames in, " + sent + " out, " + c);
+      }
       NAMES.addAll(c.getJsonObject("counters").fieldNames());
       assertThat(NAMES.size()).as(() -> "distinct counter names (guest-made names?): " + NAMES)
           .isLessThanOrEqualTo(MAX_NAMES);

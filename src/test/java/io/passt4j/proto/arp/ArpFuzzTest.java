@@ -1,12 +1,14 @@
 package io.passt4j.proto.arp;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.passt4j.testutil.FuzzConfigs;
 import io.passt4j.testutil.FuzzFrames;
 import io.passt4j.testutil.HandlerFuzz;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -18,7 +20,7 @@ class ArpFuzzTest {
 
   /** A few mostly valid ARP packets: requests, replies, probes, announcements, odd sizes. */
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void frames(FuzzedDataProvider data) {
     FuzzFrames g = new FuzzFrames(data);
     HandlerFuzz h = new HandlerFuzz(new ArpPlugin(), FuzzConfigs.pick(data));
@@ -31,7 +33,7 @@ class ArpFuzzTest {
 
   /** Any bytes as a frame. */
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void rawFrames(byte[] frame) {
     HandlerFuzz.once(new HandlerFuzz(new ArpPlugin(), FuzzConfigs.SANDBOX), frame);
   }

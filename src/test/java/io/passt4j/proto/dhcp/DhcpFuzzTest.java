@@ -1,5 +1,8 @@
 package io.passt4j.proto.dhcp;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.passt4j.testutil.FuzzConfigs;
@@ -7,7 +10,6 @@ import io.passt4j.testutil.FuzzFrames;
 import io.passt4j.testutil.HandlerFuzz;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -20,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
 class DhcpFuzzTest {
 
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void frames(FuzzedDataProvider data) {
     FuzzFrames g = new FuzzFrames(data);
     HandlerFuzz h = new HandlerFuzz(new DhcpPlugin(), FuzzConfigs.pick(data));
@@ -37,7 +39,7 @@ class DhcpFuzzTest {
 
   /** Any bytes as a frame. */
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void rawFrames(byte[] frame) {
     HandlerFuzz.once(new HandlerFuzz(new DhcpPlugin(), FuzzConfigs.SANDBOX), frame);
   }

@@ -1,5 +1,8 @@
 package io.passt4j.proto.dhcpv6;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.passt4j.PasstConfig;
@@ -8,7 +11,6 @@ import io.passt4j.testutil.FuzzFrames;
 import io.passt4j.testutil.HandlerFuzz;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -29,7 +31,7 @@ class Dhcpv6FuzzTest {
   }
 
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void frames(FuzzedDataProvider data) {
     FuzzFrames g = new FuzzFrames(data);
     HandlerFuzz h = handler(FuzzConfigs.pick(data));
@@ -46,7 +48,7 @@ class Dhcpv6FuzzTest {
 
   /** Any bytes as a frame. */
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void rawFrames(byte[] frame) {
     HandlerFuzz.once(handler(FuzzConfigs.SANDBOX), frame);
   }

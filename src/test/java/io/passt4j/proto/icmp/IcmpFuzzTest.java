@@ -1,6 +1,8 @@
 package io.passt4j.proto.icmp;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -11,7 +13,7 @@ import io.passt4j.testutil.FuzzFrames;
 import io.passt4j.testutil.HandlerFuzz;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
+import java.util.Arrays;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -33,7 +35,7 @@ class IcmpFuzzTest {
   }
 
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void frames(FuzzedDataProvider data) {
     FuzzFrames g = new FuzzFrames(data);
     HandlerFuzz h = handler(FuzzConfigs.pick(data));
@@ -43,10 +45,18 @@ class IcmpFuzzTest {
     int n = data.consumeInt(1, 12);
     for (int i = 0; i < n && data.remainingBytes() > 0; i++) {
       switch (data.consumeInt(0, 7)) {
-        case 0 -> hostDatagram(g, h.sockets);
+        case 0 -> hostDatagram(g, h);
         case 1 -> icmp.expire(System.nanoTime() / 1_000_000 + data.consumeLong(0, 2 * IDLE_MS));
         case 2 -> fail[0] = !fail[0];
-        default -> h.feed(echo(g), data.consumeInt(0, 3));
+        default -> {
+          byte[] f = echo(g);
+          long before = h.sockets.datagramsSent;
+          h.feed(f, data.consumeInt(0, 3));
+          if (h.sockets.datagramsSent > before) {
+            assertThat(h.sockets.lastSent).as("echo request to the host")
+                .isEqualTo(HandlerFuzz.payload(f, 0));
+          }
+        }
       }
       h.checkSent();
       assertThat(icmp.size()).as("echo identifiers").isLessThanOrEqualTo(MAX_SOCKETS);
@@ -57,7 +67,7 @@ class IcmpFuzzTest {
 
   /** Any bytes as a frame. */
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void rawFrames(byte[] frame) {
     HandlerFuzz.once(handler(FuzzConfigs.SANDBOX), frame);
   }
@@ -78,15 +88,26 @@ class IcmpFuzzTest {
     return g.ipv4(1, d.consumeBoolean() ? FuzzFrames.GUEST4 : g.addr4(), g.addr4(), msg);
   }
 
-  /** Something arriving on one of the open ping sockets: mostly an echo reply. */
-  static void hostDatagram(FuzzFrames g, FakeHostSockets sockets) {
+  /**
+   * Something arriving on one of the open ping sockets, mostly an echo reply: what reaches the
+   * guest, if anything, is that message with the guest's identifier (and its checksum) put back.
+   */
+  static void hostDatagram(FuzzFrames g, HandlerFuzz h) {
     FuzzedDataProvider d = g.data();
-    FakeHostSockets.Datagram s = g.openDatagram(sockets);
+    FakeHostSockets.Datagram s = g.openDatagram(h.sockets);
     if (s == null) return;
     boolean v6 = s.local.getAddress().getAddress().length == 16;
     int type = g.rarely() ? d.consumeInt(0, 255) : v6 ? 129 : 0;
     byte[] reply = FuzzFrames.icmp(type, 0, FuzzFrames.concat(g.bytes(4), g.payload(64)));
     if (g.rarely()) reply = java.util.Arrays.copyOf(reply, d.consumeInt(0, reply.length));
+    h.checkSent();
     s.deliver(reply, new InetSocketAddress(g.hostAddress(v6), 0));
+    byte[] f = h.lastSent();
+    if (f == null) return;
+    byte[] got = HandlerFuzz.payload(f, 0);
+    assertThat(got).as("echo reply length").hasSameSizeAs(reply);
+    assertThat(Arrays.copyOfRange(got, 0, 2)).as("type and code").isEqualTo(Arrays.copyOf(reply, 2));
+    assertThat(Arrays.copyOfRange(got, 6, got.length)).as("sequence and data")
+        .isEqualTo(Arrays.copyOfRange(reply, 6, reply.length));
   }
 }

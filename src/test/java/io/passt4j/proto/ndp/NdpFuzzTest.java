@@ -1,12 +1,14 @@
 package io.passt4j.proto.ndp;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.passt4j.testutil.FuzzConfigs;
 import io.passt4j.testutil.FuzzFrames;
 import io.passt4j.testutil.HandlerFuzz;
 import java.io.ByteArrayOutputStream;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -19,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
 class NdpFuzzTest {
 
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void frames(FuzzedDataProvider data) {
     FuzzFrames g = new FuzzFrames(data);
     HandlerFuzz h = new HandlerFuzz(new NdpPlugin(), FuzzConfigs.pick(data));
@@ -39,7 +41,7 @@ class NdpFuzzTest {
 
   /** Any bytes as a frame. */
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void rawFrames(byte[] frame) {
     HandlerFuzz.once(new HandlerFuzz(new NdpPlugin(), FuzzConfigs.SANDBOX), frame);
   }

@@ -1,6 +1,8 @@
 package io.passt4j.proto.tcp;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -18,7 +20,6 @@ import io.passt4j.testutil.HandlerFuzz;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -67,10 +68,13 @@ class TcpFuzzTest {
     /** The handler's last acknowledgment number (the guest's next sequence number). */
     int ack;
     boolean any;
+    /** The host socket behind the connection and the handler's initial sequence number. */
+    FakeHostSockets.Stream stream;
+    int iss;
   }
 
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void segments(FuzzedDataProvider data) {
     FuzzFrames g = new FuzzFrames(data);
     HandlerFuzz h = handler(FuzzConfigs.pick(data));
@@ -83,16 +87,17 @@ class TcpFuzzTest {
     int n = data.consumeInt(1, 40);
     for (int i = 0; i < n && data.remainingBytes() > 0; i++) {
       int action = data.consumeInt(0, 15);
+      FakeHostSockets.Stream cause = null;
       switch (action) {
-        case 0, 1 -> hostEvent(g, h.sockets);
-        case 2 -> accept(g, h.sockets);
+        case 0, 1 -> cause = hostEvent(g, h.sockets);
+        case 2 -> cause = accept(g, h.sockets);
         case 3 -> tcp.tick(System.nanoTime() / 1_000_000 + data.pickValue(new long[] {0,
             LIMITS.ackMs(), LIMITS.synMs(), LIMITS.finMs(), LIMITS.idleMs(),
             data.consumeLong(0, 2 * LIMITS.idleMs())}));
         case 4 -> fail[0] = !fail[0];
         default -> h.feed(segment(g, seen), data.consumeInt(0, 3));
       }
-      observe(h, seen);
+      observe(h, seen, cause);
       assertThat(tcp.size()).as("connections").isLessThanOrEqualTo(MAX_CONNS);
       assertThat(h.sockets.openCount()).as("open host sockets")
           .isLessThanOrEqualTo(MAX_CONNS + listeners);
@@ -106,7 +111,7 @@ class TcpFuzzTest {
 
   /** Any bytes as a frame. */
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void rawFrames(byte[] frame) {
     HandlerFuzz.once(handler(FuzzConfigs.SANDBOX), frame);
   }
@@ -141,11 +146,11 @@ class TcpFuzzTest {
     return g.ipv6(6, g.rarely() ? g.addr6() : s.guest(), s.remote(), 64, l4);
   }
 
-  /** Something from the host side on one of the host sockets. */
-  static void hostEvent(FuzzFrames g, FakeHostSockets sockets) {
+  /** Something from the host side on one of the host sockets; the socket when it connected. */
+  static FakeHostSockets.Stream hostEvent(FuzzFrames g, FakeHostSockets sockets) {
     FuzzedDataProvider d = g.data();
     List<FakeHostSockets.Stream> open = sockets.streams.stream().filter(s -> s.open).toList();
-    if (open.isEmpty()) return;
+    if (open.isEmpty()) return null;
     FakeHostSockets.Stream s = d.pickValue(open);
     switch (d.consumeInt(0, 9)) {
       case 0 -> s.fail(d.pickValue(TcpCallbacks.ConnectFailure.values()));
@@ -153,23 +158,33 @@ class TcpFuzzTest {
       case 2 -> s.reset();
       case 3, 4 -> s.drain(d.consumeLong(0, GUEST_QUEUE));
       case 5, 6 -> s.hostData(g.payload(d.consumeBoolean() ? 100 : 4000));
-      default -> s.connect();
+      default -> {
+        s.connect();
+        return s;
+      }
     }
+    return null;
   }
 
-  /** A peer connecting to the -t port, from loopback or the sandbox's hosts. */
-  static void accept(FuzzFrames g, FakeHostSockets sockets) {
+  /** A peer connecting to the -t port, from loopback or the sandbox's hosts; its socket. */
+  static FakeHostSockets.Stream accept(FuzzFrames g, FakeHostSockets sockets) {
     FuzzedDataProvider d = g.data();
     List<FakeHostSockets.Listener> open = sockets.listeners.stream().filter(l -> l.open).toList();
-    if (open.isEmpty()) return;
+    if (open.isEmpty()) return null;
     FakeHostSockets.Listener l = d.pickValue(open);
     boolean v6 = l.local.getAddress().getAddress().length == 16;
     InetAddress from = g.data().consumeInt(0, 3) == 0 ? g.hostAddress(v6) : loopback(v6);
-    l.accept(new InetSocketAddress(from, v6 ? 50001 : 50000));
+    return l.accept(new InetSocketAddress(from, v6 ? 50001 : 50000));
   }
 
-  /** Reads the handler's segments to the guest into the slots' state. */
-  static void observe(HandlerFuzz h, Seen[] seen) {
+  /**
+   * Reads the handler's segments to the guest into the slots' state, and checks that the data in
+   * each is the host's, from the right place in its stream: the handler's SYN or SYN-ACK right
+   * after a host socket connected ({@code cause}) ties the slot to that socket and gives the
+   * initial sequence number; a data segment at sequence number {@code s} carries the host's
+   * bytes from offset {@code s - iss - 1}, retransmissions included.
+   */
+  static void observe(HandlerFuzz h, Seen[] seen, FakeHostSockets.Stream cause) {
     for (ByteBuf b : h.ctx.sent) {
       Frame f = Frame.classify(Unpooled.wrappedBuffer(ByteBufUtil.getBytes(b)));
       if (f.malformed() != null || f.ipProtocol() != 6 || f.l4Length() < 20) continue;
@@ -178,19 +193,48 @@ class TcpFuzzTest {
       int guestPort = t.getUnsignedShort(l4 + 2);
       int remotePort = t.getUnsignedShort(l4);
       for (int k = 0; k < SLOTS.length; k++) {
-        if (SLOTS[k].version() != f.ipVersion() || SLOTS[k].guestPort() != guestPort
-            || SLOTS[k].remotePort() != remotePort) {
+        Slot slot = SLOTS[k];
+        int alen = slot.guest().length;
+        int srcAt = f.l3Offset() + (alen == 4 ? 12 : 8);
+        if (slot.version() != f.ipVersion() || slot.guestPort() != guestPort
+            || slot.remotePort() != remotePort
+            || !java.util.Arrays.equals(bytes(t, srcAt, alen), slot.remote())
+            || !java.util.Arrays.equals(bytes(t, srcAt + alen, alen), slot.guest())) {
           continue;
         }
+        Seen w = seen[k];
         int flags = t.getUnsignedByte(l4 + 13);
         int hl = (t.getUnsignedByte(l4 + 12) >> 4) * 4;
-        int len = f.l4Length() - hl + (flags & 0x01) + ((flags & 0x02) >> 1);
-        seen[k].next = t.getInt(l4 + 4) + len;
-        if ((flags & 0x10) != 0) seen[k].ack = t.getInt(l4 + 8);
-        seen[k].any = true;
+        int seq = t.getInt(l4 + 4);
+        int data = f.l4Length() - hl;
+        if ((flags & 0x02) != 0) {
+          if (cause != null) {
+            w.stream = cause;
+            w.iss = seq;
+          } else if (w.iss != seq) {
+            w.stream = null;
+          }
+        } else if (data > 0 && w.stream != null) {
+          byte[] host = w.stream.fromHost.toByteArray();
+          int off = seq - w.iss - 1;
+          assertThat(off).as("segment within the host's data").isBetween(0, host.length - data);
+          byte[] got = new byte[data];
+          t.getBytes(l4 + hl, got);
+          assertThat(got).as("host bytes at offset " + off)
+              .isEqualTo(java.util.Arrays.copyOfRange(host, off, off + data));
+        }
+        w.next = seq + data + (flags & 0x01) + ((flags & 0x02) >> 1);
+        if ((flags & 0x10) != 0) w.ack = t.getInt(l4 + 8);
+        w.any = true;
       }
     }
     h.checkSent();
+  }
+
+  static byte[] bytes(ByteBuf b, int at, int n) {
+    byte[] a = new byte[n];
+    b.getBytes(at, a);
+    return a;
   }
 
   static InetAddress loopback(boolean v6) {

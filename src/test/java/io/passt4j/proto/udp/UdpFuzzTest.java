@@ -1,6 +1,8 @@
 package io.passt4j.proto.udp;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -10,7 +12,6 @@ import io.passt4j.testutil.FuzzConfigs;
 import io.passt4j.testutil.FuzzFrames;
 import io.passt4j.testutil.HandlerFuzz;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -35,7 +36,7 @@ class UdpFuzzTest {
   }
 
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void frames(FuzzedDataProvider data) {
     FuzzFrames g = new FuzzFrames(data);
     HandlerFuzz h = handler(FuzzConfigs.pick(data));
@@ -46,10 +47,10 @@ class UdpFuzzTest {
     int n = data.consumeInt(1, 16);
     for (int i = 0; i < n && data.remainingBytes() > 0; i++) {
       switch (data.consumeInt(0, 7)) {
-        case 0, 1 -> hostDatagram(g, h.sockets);
+        case 0, 1 -> hostDatagram(g, h);
         case 2 -> udp.expire(System.nanoTime() / 1_000_000 + data.consumeLong(0, 2 * IDLE_MS));
         case 3 -> fail[0] = !fail[0];
-        default -> h.feed(datagram(g), data.consumeInt(0, 3));
+        default -> guestDatagram(h, datagram(g), data.consumeInt(0, 3));
       }
       h.checkSent();
       assertThat(udp.size()).as("flows").isLessThanOrEqualTo(MAX_FLOWS);
@@ -61,7 +62,7 @@ class UdpFuzzTest {
 
   /** Any bytes as a frame. */
   @FuzzTest
-  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  @Timeout(value = 10, unit = SECONDS, threadMode = SEPARATE_THREAD)
   void rawFrames(byte[] frame) {
     HandlerFuzz.once(handler(FuzzConfigs.SANDBOX), frame);
   }
@@ -81,11 +82,28 @@ class UdpFuzzTest {
     return g.rarely() ? g.data().consumeInt(0, 0xffff) : g.data().pickValue(PORTS);
   }
 
-  /** A datagram from the host side on one of the open sockets (flows' or the listener's). */
-  static void hostDatagram(FuzzFrames g, FakeHostSockets sockets) {
-    FakeHostSockets.Datagram s = g.openDatagram(sockets);
+  /** A guest datagram: what goes out to the host, if anything, is its payload, unchanged. */
+  static void guestDatagram(HandlerFuzz h, byte[] frame, int headroom) {
+    long before = h.sockets.datagramsSent;
+    h.feed(frame, headroom);
+    if (h.sockets.datagramsSent > before) {
+      assertThat(h.sockets.lastSent).as("datagram to the host")
+          .isEqualTo(HandlerFuzz.payload(frame, 8));
+    }
+  }
+
+  /**
+   * A datagram from the host side on one of the open sockets (flows' or the listener's): what
+   * reaches the guest, if anything, carries it unchanged.
+   */
+  static void hostDatagram(FuzzFrames g, HandlerFuzz h) {
+    FakeHostSockets.Datagram s = g.openDatagram(h.sockets);
     if (s == null) return;
     boolean v6 = s.local.getAddress().getAddress().length == 16;
-    s.deliver(g.payload(256), new InetSocketAddress(g.hostAddress(v6), port(g)));
+    byte[] payload = g.payload(256);
+    h.checkSent();
+    s.deliver(payload, new InetSocketAddress(g.hostAddress(v6), port(g)));
+    byte[] f = h.lastSent();
+    if (f != null) assertThat(HandlerFuzz.payload(f, 8)).as("datagram to the guest").isEqualTo(payload);
   }
 }
