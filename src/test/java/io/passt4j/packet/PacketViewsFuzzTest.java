@@ -161,8 +161,69 @@ class PacketViewsFuzzTest {
       }
       EVERYTHING.route(f);
       errors(f);
+      views(f, frame);
     }
     f.release();
+  }
+
+  /**
+   * The ARP, UDP, ICMP and TCP views on a classified frame: valid exactly when the model says
+   * so, and then every accessor and checksum readable without a read outside the frame.
+   */
+  static void views(Frame f, byte[] frame) {
+    ByteBuf b = f.buf();
+    if (f.etherType() == EtherType.ARP.value()) {
+      Arp a = new Arp().wrap(b, f.l3Offset());
+      boolean valid = a.isValid(f.length() - Ethernet.SIZE);
+      assertThat(valid).as("ARP valid").isEqualTo(Models.arpValid(frame));
+      if (valid) {
+        a.operation();
+        b.getBytes(a.senderHardwareAddressOffset(), new byte[6]);
+        a.senderProtocolAddress();
+        a.targetProtocolAddress();
+      }
+      return;
+    }
+    int l4 = f.l4Offset();
+    int len = f.l4Length();
+    if (l4 == Frame.NONE) return;
+    long pseudo = f.ipVersion() == 4
+        ? Checksum.pseudoHeader4(b.getInt(f.l3Offset() + 12), b.getInt(f.l3Offset() + 16),
+            f.ipProtocol(), len)
+        : Checksum.pseudoHeader6(b, f.l3Offset() + 8, f.ipProtocol(), len);
+    switch (f.ipProtocol()) {
+      case 17 -> {
+        Udp u = new Udp().wrap(b, l4);
+        boolean valid = u.isValid(len);
+        assertThat(valid).as("UDP valid").isEqualTo(len >= 8
+            && Models.u16(frame, l4 - f.offset() + 4) >= 8
+            && Models.u16(frame, l4 - f.offset() + 4) <= len);
+        if (valid) {
+          u.isChecksumValid(pseudo, f.ipVersion() == 4);
+          assertThat(u.payloadOffset() + u.payloadLength()).isLessThanOrEqualTo(l4 + len);
+        }
+      }
+      case 1, 58 -> {
+        assertThat(Icmp.isValid(len)).as("ICMP valid").isEqualTo(len >= Icmp.SIZE);
+        if (Icmp.isValid(len)) {
+          Icmp i = new Icmp().wrap(b, l4);
+          i.type();
+          i.code();
+          i.identifier();
+          i.sequence();
+          i.isChecksumValid(len, f.ipProtocol() == 1 ? 0 : pseudo);
+        }
+      }
+      case 6 -> {
+        Tcp t = new Tcp().wrap(b, l4, len);
+        if (t.isValid(len)) {
+          t.parseOptions();
+          t.isChecksumValid(pseudo);
+          assertThat(t.payloadOffset() + t.payloadLength()).isEqualTo(l4 + len);
+        }
+      }
+      default -> { }
+    }
   }
 
   /** Every kind of ICMP error about the frame: none, or a well-formed one within the limits. */
@@ -275,6 +336,12 @@ class PacketViewsFuzzTest {
         p += len;
       }
       return new int[] {1, mss, ws};
+    }
+
+    /** An Ethernet frame holds a whole Ethernet/IPv4 ARP packet (RFC 826). */
+    static boolean arpValid(byte[] f) {
+      return f.length >= 14 + 28 && u16(f, 14) == 1 && u16(f, 16) == 0x0800 && u8(f, 18) == 6
+          && u8(f, 19) == 4;
     }
 
     static boolean ndpValid(byte[] m) {
