@@ -1,7 +1,7 @@
 package io.passt4j.testutil;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBufAllocator;
 import io.passt4j.PasstConfig;
 import io.passt4j.impl.Counters;
 import io.passt4j.impl.GuestStateImpl;
@@ -33,6 +33,13 @@ public final class FakeHandlerContext implements HandlerContext {
   /** Flow events, as "opened"/"closed" and the event. */
   public final List<String> flowEvents = new ArrayList<>();
   public final List<FlowEvent> flows = new ArrayList<>();
+  /**
+   * Where {@link #allocate(int)} and ICMP errors take their buffers (unpooled heap buffers by
+   * default); a test may set a {@link TrackingAllocator} to check that every one is released.
+   */
+  public ByteBufAllocator alloc = UnpooledByteBufAllocator.DEFAULT;
+  /** What {@link #log()} returns: the process log, prefixed "TEST", unless a test sets another. */
+  public Log log = Logging.forPrefix("TEST");
   private final Vertx vertx;
   private final HostSockets sockets;
 
@@ -51,11 +58,11 @@ public final class FakeHandlerContext implements HandlerContext {
   @Override public Vertx vertx() { return vertx; }
   @Override public PasstConfig config() { return config; }
   @Override public GuestState guest() { return guest; }
-  @Override public ByteBuf allocate(int capacity) { return Unpooled.buffer(capacity); }
+  @Override public ByteBuf allocate(int capacity) { return alloc.heapBuffer(capacity); }
   @Override public void sendToGuest(ByteBuf frame) { sent.add(frame); }
   @Override public HostSockets sockets() { return sockets; }
   @Override public boolean sendIcmpError(Frame offending, IcmpErrors.Kind kind) {
-    ByteBuf b = IcmpErrors.build(UnpooledByteBufAllocator.DEFAULT, offending, kind, config.ourMac);
+    ByteBuf b = IcmpErrors.build(alloc, offending, kind, config.ourMac);
     if (b == null) return false;
     sendToGuest(b);
     return true;
@@ -64,7 +71,7 @@ public final class FakeHandlerContext implements HandlerContext {
   @Override public void flowClosed(FlowEvent f) { flowEvents.add("closed"); flows.add(f); }
   @Override public void drop(String reason) { drops.add(reason); counters.count("drop: " + reason); }
   @Override public void count(String name) { counters.count(name); }
-  @Override public Log log() { return Logging.forPrefix("TEST"); }
+  @Override public Log log() { return log; }
 
   /** Releases and forgets everything sent so far. */
   public void clearSent() {
