@@ -177,7 +177,7 @@ class LauncherIT {
         + "exec \"$PASST\" -d -f -1 -s \"$DIR/sock\" -P \"$DIR/pid\"'\n");
     awaitSocket(l, sock);
     // The launcher's JVM runs in the same user namespace: from here, uid 1000 maps to root.
-    long pid = Long.parseLong(Files.readString(dir.resolve("pid")).trim());
+    long pid = awaitPid(l, dir.resolve("pid"));
     assertIsolated(pid, 0);
     try (SocketChannel ch = connect(sock)) {
       assertArpReply(exchange(Channels.newInputStream(ch), Channels.newOutputStream(ch), ch));
@@ -406,6 +406,21 @@ class LauncherIT {
     while (!Files.exists(sock)) {
       if (!l.process.isAlive()) fail("launcher exited with %d; stderr:\n%s", l.process.exitValue(), l.stderr());
       if (System.nanoTime() > deadline) fail("no socket at %s", sock);
+      Thread.sleep(50);
+    }
+  }
+
+  /**
+   * Waits for a foreground daemon's PID file (written once it serves, just after the socket is
+   * bound) and returns the PID in it.
+   */
+  private static long awaitPid(Launched l, Path file) throws Exception {
+    long deadline = System.nanoTime() + START.toNanos();
+    while (true) {
+      String s = Files.exists(file) ? Files.readString(file) : "";
+      if (s.endsWith("\n")) return Long.parseLong(s.trim());
+      if (!l.process.isAlive()) fail("launcher exited with %d; stderr:\n%s", l.process.exitValue(), l.stderr());
+      if (System.nanoTime() > deadline) fail("no PID in %s", file);
       Thread.sleep(50);
     }
   }
