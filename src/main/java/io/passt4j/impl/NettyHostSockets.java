@@ -2,18 +2,20 @@ package io.passt4j.impl;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.IoEventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.passt4j.impl.nat.LibC;
@@ -50,13 +52,15 @@ public final class NettyHostSockets implements HostSockets {
 
   /** Largest datagram we receive whole: the IPv4/IPv6 length limit. */
   private static final int MAX_DATAGRAM = 65536;
+  /** Buffers of TCP sockets: the pooled allocator the frames come from. */
+  private static final ByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
 
   private final EventLoop loop;
   private final Counters counters;
   private final Log log;
   private final Set<Sock> open = Collections.newSetFromMap(new IdentityHashMap<>());
-  private final Set<NettyTcpSocket> openTcp = Collections.newSetFromMap(new IdentityHashMap<>());
-  private final Set<Listener> listeners = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final Set<EpollTcpSocket> openTcp = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final Set<EpollTcpListener> listeners = Collections.newSetFromMap(new IdentityHashMap<>());
 
   private final NetSide side;
   private final Splicer splicer;
@@ -166,22 +170,33 @@ public final class NettyHostSockets implements HostSockets {
     return s;
   }
 
+  /**
+   * A connect on a bare socket ({@link EpollTcpSocket}): no Netty channel per connection. The
+   * socket is made on our side's thread, bound and registered here, on our loop.
+   */
   @Override
   public HostStreamSocket tcpConnect(InetSocketAddress remote, InetSocketAddress bind,
       String bindInterface, TcpCallbacks callbacks) throws IOException {
-    SocketProtocolFamily fam = remote.getAddress() instanceof Inet6Address
-        ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
-    EpollSocketChannel ch = newChannel(() -> new EpollSocketChannel(fam));
-    NettyTcpSocket[] self = new NettyTcpSocket[1];
-    NettyTcpSocket s = new NettyTcpSocket(ch, loop, remote, callbacks, counters, log,
-        () -> openTcp.remove(self[0]));
+    SocketProtocolFamily fam = family(remote);
+    Socket fd = newChannel(() -> LinuxSocket.newSocketStream(fam));
+    try {
+      bindToDevice(fd.intValue(), bindInterface);
+      if (bind != null) {
+        try {
+          fd.bind(bind);
+        } catch (IOException e) {
+          throw new IOException("can't bind to " + bind + ": " + e.getMessage());
+        }
+      }
+    } catch (IOException e) {
+      closeQuietly(fd);
+      throw e;
+    }
+    EpollTcpSocket[] self = new EpollTcpSocket[1];
+    EpollTcpSocket s = EpollTcpSocket.connect(fd, ioLoop(), ALLOC, remote, callbacks, counters,
+        log, () -> openTcp.remove(self[0]));
     self[0] = s;
-    bindToDevice(ch, bindInterface);
-    ch.pipeline().addLast(s);
-    register(ch);
-    if (bind != null) bindNow(ch, bind, "can't bind to " + bind + ": ");
     openTcp.add(s);
-    s.connect();
     return s;
   }
 
@@ -235,37 +250,119 @@ public final class NettyHostSockets implements HostSockets {
 
   /** Sets {@code IPV6_V6ONLY}; closes the channel on failure. */
   private static void v6Only(Channel ch, boolean on) throws IOException {
-    byte[] v = {(byte) (on ? 1 : 0), 0, 0, 0};
-    int fd = ((UnixChannel) ch).fd().intValue();
-    if (LibC.INSTANCE.setsockopt(fd, LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY, v, v.length) != 0) {
+    try {
+      v6Only(((UnixChannel) ch).fd().intValue(), on);
+    } catch (IOException e) {
       ch.unsafe().closeForcibly();
+      throw e;
+    }
+  }
+
+  private static void v6Only(int fd, boolean on) throws IOException {
+    byte[] v = {(byte) (on ? 1 : 0), 0, 0, 0};
+    if (LibC.INSTANCE.setsockopt(fd, LibC.IPPROTO_IPV6, LibC.IPV6_V6ONLY, v, v.length) != 0) {
       throw new IOException("can't set IPV6_V6ONLY: " + LibC.lastError());
     }
   }
 
+  /** A listening bare socket ({@link EpollTcpListener}); accepted ones go to {@link #accepted}. */
   private HostTcpListener listen(InetSocketAddress bind, boolean v6Only, String bindInterface,
       TcpAcceptor acceptor, int loopbackPort) throws IOException {
-    SocketProtocolFamily fam = bind.getAddress() instanceof Inet6Address
-        ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
-    EpollServerSocketChannel ch = newChannel(() -> new EpollServerSocketChannel(fam));
-    if (fam == SocketProtocolFamily.INET6) v6Only(ch, v6Only);
-    bindToDevice(ch, bindInterface);
-    ch.config().setOption(ChannelOption.SO_REUSEADDR, true);
-    Listener l = new Listener(ch, acceptor, loopbackPort);
-    ch.pipeline().addLast(l);
-    register(ch);
-    bindNow(ch, bind, "");
-    listeners.add(l);
-    return l;
+    SocketProtocolFamily fam = family(bind);
+    Socket fd = newChannel(() -> LinuxSocket.newSocketStream(fam));
+    EpollTcpListener[] self = new EpollTcpListener[1];
+    try {
+      if (fam == SocketProtocolFamily.INET6) v6Only(fd.intValue(), v6Only);
+      bindToDevice(fd.intValue(), bindInterface);
+      fd.setReuseAddress(true);
+      fd.bind(bind);
+      self[0] = new EpollTcpListener(fd, ioLoop(), counters, log,
+          (child, remote) -> accepted(child, remote, acceptor, loopbackPort),
+          () -> listeners.remove(self[0]));
+    } catch (IOException e) {
+      closeQuietly(fd);
+      throw e;
+    }
+    listeners.add(self[0]);
+    return self[0];
+  }
+
+  /**
+   * A connection one of our listeners accepted: to pasta's splicer when it bypasses Layer 2,
+   * else to the acceptor's callbacks as an {@link EpollTcpSocket}, or reset when it refuses.
+   */
+  private void accepted(Socket child, InetSocketAddress remote, TcpAcceptor acceptor,
+      int loopbackPort) {
+    if (loopbackPort > 0 && splicer != null && splicer.bypasses(side, remote)) {
+      // pasta's bypass: the splicer takes the socket (never registered here) as it is.
+      splicer.tcp(loop, child, remote, side, loopbackPort);
+      return;
+    }
+    TcpCallbacks cb;
+    try {
+      cb = acceptor.accept(remote, child.localAddress());
+    } catch (RuntimeException e) {
+      counters.count("handler exception");
+      log.error("accept handling failed: " + e);
+      cb = null;
+    }
+    if (cb == null) {
+      counters.count("accepted socket refused");
+      try {
+        child.setSoLinger(0); // a reset, not a FIN
+      } catch (IOException e) {
+        // closed already
+      }
+      closeQuietly(child);
+      return;
+    }
+    EpollTcpSocket[] self = new EpollTcpSocket[1];
+    try {
+      self[0] = EpollTcpSocket.accepted(child, ioLoop(), ALLOC, remote, cb, counters, log,
+          () -> openTcp.remove(self[0]));
+    } catch (IOException e) {
+      counters.count("accepted socket not registered");
+      if (log.isDebugEnabled()) log.debug("accepted socket from " + remote + ": " + e.getMessage());
+      return; // closed by accepted()
+    }
+    openTcp.add(self[0]);
+    self[0].start();
+  }
+
+  private static SocketProtocolFamily family(InetSocketAddress a) {
+    return a.getAddress() instanceof Inet6Address ? SocketProtocolFamily.INET6
+        : SocketProtocolFamily.INET;
+  }
+
+  /** Our loop as Netty 4.2's I/O event loop, where bare descriptors register. */
+  private IoEventLoop ioLoop() throws IOException {
+    if (loop instanceof IoEventLoop l && l.isCompatible(EpollTcpSocket.class)) return l;
+    throw new IOException("TCP sockets need Netty's native epoll event loop, not " + loop);
+  }
+
+  private static void closeQuietly(Socket fd) {
+    try {
+      fd.close();
+    } catch (IOException e) {
+      // nothing more to do
+    }
   }
 
   /** {@code SO_BINDTODEVICE} to {@code iface} unless it is null; closes the channel on failure. */
   private static void bindToDevice(Channel ch, String iface) throws IOException {
+    try {
+      bindToDevice(((UnixChannel) ch).fd().intValue(), iface);
+    } catch (IOException e) {
+      ch.unsafe().closeForcibly();
+      throw e;
+    }
+  }
+
+  /** {@code SO_BINDTODEVICE} of socket {@code fd} to {@code iface} unless it is null. */
+  private static void bindToDevice(int fd, String iface) throws IOException {
     if (iface == null) return;
     byte[] name = (iface + "\0").getBytes(StandardCharsets.US_ASCII);
-    int fd = ((UnixChannel) ch).fd().intValue();
     if (LibC.INSTANCE.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE, name, name.length) != 0) {
-      ch.unsafe().closeForcibly();
       throw new IOException("can't bind to interface " + iface + ": " + LibC.lastError());
     }
   }
@@ -290,90 +387,11 @@ public final class NettyHostSockets implements HostSockets {
     }
   }
 
-  /** A listening socket: hands each accepted channel, registered on our loop, to the acceptor. */
-  private final class Listener extends ChannelInboundHandlerAdapter implements HostTcpListener {
-    private final EpollServerSocketChannel ch;
-    private final TcpAcceptor acceptor;
-    private final int loopbackPort;
-
-    Listener(EpollServerSocketChannel ch, TcpAcceptor acceptor, int loopbackPort) {
-      this.ch = ch;
-      this.acceptor = acceptor;
-      this.loopbackPort = loopbackPort;
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      EpollSocketChannel child = (EpollSocketChannel) msg;
-      InetSocketAddress remote = child.remoteAddress();
-      if (loopbackPort > 0 && splicer != null && splicer.bypasses(side, remote)) {
-        // pasta's bypass: the splicer takes the socket (never registered here) as it is.
-        splicer.tcp(loop, (io.netty.channel.unix.Socket) child.fd(), remote, side, loopbackPort);
-        return;
-      }
-      TcpCallbacks cb;
-      try {
-        cb = acceptor.accept(remote, child.localAddress());
-      } catch (RuntimeException e) {
-        counters.count("handler exception");
-        log.error("accept handling failed: " + e);
-        cb = null;
-      }
-      if (cb == null) {
-        counters.count("accepted socket refused");
-        try {
-          child.config().setSoLinger(0); // a reset, not a FIN
-        } catch (RuntimeException e) {
-          // closed already
-        }
-        child.unsafe().closeForcibly();
-        return;
-      }
-      NettyTcpSocket[] self = new NettyTcpSocket[1];
-      NettyTcpSocket s = new NettyTcpSocket(child, loop, remote, cb, counters, log,
-          () -> openTcp.remove(self[0]));
-      self[0] = s;
-      child.pipeline().addLast(s);
-      ChannelFuture reg = loop.register(child);
-      if (!reg.isDone() || !reg.isSuccess()) {
-        child.unsafe().closeForcibly();
-        counters.count("accepted socket not registered");
-        cb.reset(s, "can't register socket");
-        return;
-      }
-      openTcp.add(s);
-      s.accepted();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      // EMFILE and friends: count, keep listening.
-      counters.count("accept failed");
-      if (log.isDebugEnabled()) log.debug("accept on " + ch.localAddress() + ": " + cause.getMessage());
-    }
-
-    @Override
-    public InetSocketAddress localAddress() {
-      return ch.localAddress();
-    }
-
-    @Override
-    public void close() {
-      listeners.remove(this);
-      if (ch.isOpen()) ch.close();
-    }
-
-    @Override
-    public boolean isOpen() {
-      return ch.isOpen();
-    }
-  }
-
   /** Closes every socket still open. */
   public void closeAll() {
-    for (Listener l : listeners.toArray(new Listener[0])) l.close();
+    for (EpollTcpListener l : listeners.toArray(new EpollTcpListener[0])) l.close();
     for (Sock s : open.toArray(new Sock[0])) s.close();
-    for (NettyTcpSocket s : openTcp.toArray(new NettyTcpSocket[0])) s.abort();
+    for (EpollTcpSocket s : openTcp.toArray(new EpollTcpSocket[0])) s.abort();
   }
 
   /** Number of sockets open. */

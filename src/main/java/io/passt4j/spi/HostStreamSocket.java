@@ -13,10 +13,9 @@ import java.net.InetSocketAddress;
  * <p><b>Reading.</b> Nothing is read until asked: {@link #read(int)} requests one read of at most
  * {@code maxBytes}; the bytes arrive through {@link TcpCallbacks#data} (at most {@code maxBytes},
  * possibly fewer), after which the socket reads nothing more until asked again. Data the handler
- * has not asked for stays in the kernel's receive buffer, so the peer sees the real window. One
- * exception, bounded: when the peer closes, the transport drains the kernel buffer at once; those
- * bytes (at most what the kernel's receive buffer held) wait in the socket and are handed out by
- * later {@code read} calls, and {@link TcpCallbacks#peerClosed} follows the last of them.
+ * has not asked for stays in the kernel's receive buffer, so the peer sees the real window; also
+ * after the peer closed: {@link TcpCallbacks#peerClosed} comes when a requested read finds the
+ * EOF, after every byte before it.
  *
  * <p><b>Writing.</b> {@link #write(ByteBuf)} hands bytes to the kernel at once and reports whether
  * it took them all. What it did not take waits, in order, in the socket's output queue ({@link

@@ -73,16 +73,15 @@
  * connection is reset at the next timeout. The host's EOF becomes our FIN after the last byte.
  *
  * <p><b>Memory bound per connection:</b> at most {@code guestQueueMax} payload bytes towards the
- * host (held as retained slices of guest frames), at most {@code sendBufMax} bytes towards the
- * guest, and, only after the host peer closed, what the kernel's receive buffer held at that
- * moment (the transport drains it at RDHUP; see {@link io.passt4j.spi.HostStreamSocket}).
+ * host (what the kernel did not take at once, copied out of the guest's frames into the socket's
+ * output queue), at most {@code sendBufMax} bytes towards the guest; nothing else is read from
+ * the host socket, also after the peer closed (see {@link io.passt4j.spi.HostStreamSocket}).
  *
  * <p><b>Closing and timeouts.</b> Half-close either way; the connection is forgotten (socket
  * closed) once both FINs went through and ours is acknowledged. A guest RST resets the host
  * socket ({@code SO_LINGER} 0): in any state before ESTABLISHED, after only within the window. A
- * host reset or error sends RST to the guest, in every state; after the host's FIN, when Netty no
- * longer watches the socket's input, the transport checks its TCP state every 200 ms for it
- * (passt sees EPOLLERR). passt's timeouts, on the handler's clock: handshake 10 s (our SYN or
+ * host reset or error sends RST to the guest, in every state, also after the host's FIN: the
+ * socket's error event reports it (as passt sees EPOLLERR). passt's timeouts, on the handler's clock: handshake 10 s (our SYN or
  * SYN-ACK repeated every {@code ackMs} meanwhile), FIN 60 s once both sides sent FIN (as passt's
  * FIN_TIMEOUT: a half-closed connection lives as long as it is active), idle 2 h without a
  * segment either way; each resets both sides. Segments for no connection are answered with RST
