@@ -22,7 +22,9 @@ import io.passt4j.spi.HostTcpListener;
 import io.passt4j.spi.ProtocolHandler;
 import io.passt4j.spi.TcpAcceptor;
 import io.passt4j.spi.TcpCallbacks;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -93,6 +95,18 @@ final class TcpHandler implements ProtocolHandler {
   private long timer = -1;
   /** The listeners of forwarded ports ({@code -t}), by port. */
   private ForwardSockets<HostTcpListener> listeners;
+  /**
+   * Connections that owe the guest an ACK ({@link #ackLater}): sent by {@link #flushAcks} once
+   * the frames queued on the event loop so far have been handled, one per connection and batch.
+   */
+  private final ArrayList<Conn> ackDue = new ArrayList<>();
+  private final Handler<Void> flushAcks = v -> flushAcks();
+  /**
+   * The handler's own context, where {@link #flushAcks} runs: host socket events arrive on the
+   * same event loop but outside any Vert.x context, where {@code vertx.runOnContext} could pick
+   * another one.
+   */
+  private Context context;
 
   /** A connection's key: the guest's end and the remote end as the guest addresses it. */
   record Key(int version, InetAddress guestAddr, int guestPort, InetAddress remoteAddr,
@@ -141,6 +155,8 @@ final class TcpHandler implements ProtocolHandler {
     int mss;
     int dupAcks;
     int retrans;
+    /** In {@link #ackDue}: an ACK is owed to the guest, unless a segment carries it first. */
+    boolean ackDue;
     // timers (ms since an arbitrary origin; 0 = off)
     long synDeadline;
     long rtoAt;
@@ -203,7 +219,7 @@ final class TcpHandler implements ProtocolHandler {
     public void writable(HostStreamSocket s) {
       if (closed || state != State.ESTABLISHED) return;
       // The kernel took queued guest bytes (and maybe the FIN): tell the guest.
-      ack(this);
+      ackLater(this);
       maybeDone(this);
     }
 
@@ -237,6 +253,7 @@ final class TcpHandler implements ProtocolHandler {
   @Override
   public Future<Void> start(HandlerContext context) {
     ctx = context;
+    this.context = context.vertx().getOrCreateContext();
     config = context.config();
     map = new AddressMap(config);
     try {
@@ -637,7 +654,7 @@ final class TcpHandler implements ProtocolHandler {
     int len = tcp.payloadLength();
     if (len > 0 || fin) {
       if (!guestData(c, b, seq, len, fin)) return;
-      ack(c);
+      ackLater(c);
     }
     pump(c);
     maybeDone(c);
@@ -808,6 +825,30 @@ final class TcpHandler implements ProtocolHandler {
     segment(c, Tcp.ACK, c.sndNxt, 0, false);
   }
 
+  /**
+   * An ACK for the guest, sent after the rest of the current batch of guest frames was handled
+   * (the endpoint queues every frame of one read before any is handled): one ACK per connection
+   * and batch instead of one per segment, as passt does, which saves the guest as many frames
+   * to take in. Data or a FIN we send in the meantime carries it instead.
+   */
+  private void ackLater(Conn c) {
+    if (c.ackDue) return;
+    c.ackDue = true;
+    ackDue.add(c);
+    if (ackDue.size() == 1) context.runOnContext(flushAcks);
+  }
+
+  /** Sends the ACKs {@link #ackLater} deferred. */
+  private void flushAcks() {
+    for (int i = 0; i < ackDue.size(); i++) {
+      Conn c = ackDue.get(i);
+      if (!c.ackDue) continue;
+      c.ackDue = false;
+      if (!c.closed) ack(c);
+    }
+    ackDue.clear();
+  }
+
   /** A segment of the connection at {@code seq}, carrying {@code len} bytes from the buffer. */
   private void segment(Conn c, int flags, int seq, int len, boolean synOptions) {
     segment(c, flags, seq, ackValue(c), len, synOptions);
@@ -836,6 +877,7 @@ final class TcpHandler implements ProtocolHandler {
       }
     }
     if (len > 0) copyOut(c, seq - c.sndUna, b, l4 + hl, len);
+    if (c.ackDue && (flags & (Tcp.ACK | Tcp.RST)) == Tcp.ACK && ack == ackValue(c)) c.ackDue = false;
     byte[] mac = ctx.guest().mac();
     if (v4) {
       Packets.tcp4(b, mac, config.ourMac, toInt(c.remoteIp), toInt(c.guestIp), hl + len);
@@ -911,6 +953,10 @@ final class TcpHandler implements ProtocolHandler {
   /** As {@link #forget(Conn, boolean)}, with the reason its flow event gives. */
   private void forget(Conn c, boolean abort, String reason) {
     if (c.closed) return;
+    if (c.ackDue) {
+      c.ackDue = false;
+      if (!abort) ack(c); // e.g. the ACK of the guest's FIN
+    }
     c.closed = true;
     conns.remove(c.key, c);
     halfOpen.remove(c);
