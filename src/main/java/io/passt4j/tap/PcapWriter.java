@@ -33,11 +33,14 @@ public final class PcapWriter implements AutoCloseable {
 
   /** Appends one frame (the readable bytes of {@code frame}, which is left untouched). */
   public void write(ByteBuf frame) throws IOException {
-    long now = System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000;
+    // Wall clock to the microsecond (milliseconds plus an unrelated clock's microseconds, as
+    // before, gave timestamps up to a millisecond off and out of order).
+    java.time.Instant now = java.time.Instant.now();
     int len = frame.readableBytes();
     int incl = Math.min(len, SNAPLEN);
     rec.clear();
-    rec.putInt((int) (now / 1_000_000)).putInt((int) (now % 1_000_000)).putInt(incl).putInt(len).flip();
+    rec.putInt((int) now.getEpochSecond()).putInt(now.getNano() / 1000).putInt(incl).putInt(len)
+        .flip();
     while (rec.hasRemaining()) ch.write(rec);
     ByteBuffer data = frame.nioBuffer(frame.readerIndex(), incl);
     while (data.hasRemaining()) ch.write(data);
