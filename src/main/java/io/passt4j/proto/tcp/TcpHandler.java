@@ -22,9 +22,10 @@ import io.passt4j.spi.HostTcpListener;
 import io.passt4j.spi.ProtocolHandler;
 import io.passt4j.spi.TcpAcceptor;
 import io.passt4j.spi.TcpCallbacks;
-import io.vertx.core.Context;
+import io.netty.channel.EventLoop;
+import io.vertx.core.internal.ContextInternal;
+import java.util.concurrent.TimeUnit;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -71,6 +72,12 @@ final class TcpHandler implements ProtocolHandler {
   /** Our window scale: windows up to 8 MiB. */
   static final int OUR_WSCALE = 7;
   /**
+   * How long an ACK may wait for data or a FIN to carry it (a delayed ACK, far below the 200
+   * ms RFC 1122 allows and Linux's 40 ms minimum; more than the guest's own retransmission timer
+   * could ever notice).
+   */
+  static final long ACK_DELAY_US = 1000;
+  /**
    * Retransmissions of the same data before the connection is reset (at the next timeout), as
    * passt's TCP_MAX_RETRANS.
    */
@@ -96,17 +103,17 @@ final class TcpHandler implements ProtocolHandler {
   /** The listeners of forwarded ports ({@code -t}), by port. */
   private ForwardSockets<HostTcpListener> listeners;
   /**
-   * Connections that owe the guest an ACK ({@link #ackLater}): sent by {@link #flushAcks} once
-   * the frames queued on the event loop so far have been handled, one per connection and batch.
+   * Connections that owe the guest an ACK ({@link #ackLater}), sent together by {@link
+   * #flushAcks} {@link #ACK_DELAY_US} after the first: one per connection however many segments
+   * came meanwhile, and none when data or a FIN we send first carries it.
    */
   private final ArrayList<Conn> ackDue = new ArrayList<>();
-  private final Handler<Void> flushAcks = v -> flushAcks();
+  private final Runnable flushAcks = this::flushAcks;
   /**
-   * The handler's own context, where {@link #flushAcks} runs: host socket events arrive on the
-   * same event loop but outside any Vert.x context, where {@code vertx.runOnContext} could pick
-   * another one.
+   * The handler's event loop, where {@link #flushAcks} is scheduled; null when the handler is
+   * driven without one (a test's stand-in Vert.x), which then acknowledges at once.
    */
-  private Context context;
+  private EventLoop loop;
 
   /** A connection's key: the guest's end and the remote end as the guest addresses it. */
   record Key(int version, InetAddress guestAddr, int guestPort, InetAddress remoteAddr,
@@ -253,7 +260,7 @@ final class TcpHandler implements ProtocolHandler {
   @Override
   public Future<Void> start(HandlerContext context) {
     ctx = context;
-    this.context = context.vertx().getOrCreateContext();
+    loop = eventLoop(context.vertx());
     config = context.config();
     map = new AddressMap(config);
     try {
@@ -826,16 +833,29 @@ final class TcpHandler implements ProtocolHandler {
   }
 
   /**
-   * An ACK for the guest, sent after the rest of the current batch of guest frames was handled
-   * (the endpoint queues every frame of one read before any is handled): one ACK per connection
-   * and batch instead of one per segment, as passt does, which saves the guest as many frames
-   * to take in. Data or a FIN we send in the meantime carries it instead.
+   * An ACK for the guest, delayed by {@link #ACK_DELAY_US}: one ACK per connection for every
+   * segment that comes meanwhile (passt sends one per batch of frames, we had one per segment),
+   * and none when data or a FIN we send first carries it (the echo of a request usually comes
+   * back within that time). The guest, the bottleneck under emulation, takes in fewer frames.
    */
   private void ackLater(Conn c) {
+    if (loop == null) {
+      ack(c);
+      return;
+    }
     if (c.ackDue) return;
     c.ackDue = true;
     ackDue.add(c);
-    if (ackDue.size() == 1) context.runOnContext(flushAcks);
+    if (ackDue.size() == 1) loop.schedule(flushAcks, ACK_DELAY_US, TimeUnit.MICROSECONDS);
+  }
+
+  /** The Netty event loop of the caller's context (the handler's, in start), or null. */
+  private static EventLoop eventLoop(io.vertx.core.Vertx vertx) {
+    try {
+      return ((ContextInternal) vertx.getOrCreateContext()).nettyEventLoop();
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /** Sends the ACKs {@link #ackLater} deferred. */
