@@ -2,6 +2,7 @@ package io.passt4j.tap;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -55,6 +56,8 @@ public final class EndpointVerticle extends VerticleBase {
    */
   static final int WRITE_HIGH_MARK = 8 << 20;
   static final int WRITE_LOW_MARK = 4 << 20;
+  /** Largest read from the qemu socket. */
+  static final int READ_MAX = 256 << 10;
 
   private final Instance instance;
   private final Dispatcher dispatcher;
@@ -213,6 +216,10 @@ public final class EndpointVerticle extends VerticleBase {
     // default, the adaptive allocator, kept creating chunks for these reads, 8 % of the event
     // loop's time under load, and held its own memory beside the pool).
     ch.config().setAllocator(PooledByteBufAllocator.DEFAULT);
+    // Reads of up to 256 KiB (Netty's default stops at 64 KiB): several of the guest's large
+    // frames per system call, and fewer frames cut by the end of a read (QemuStreamDecoder
+    // copies those).
+    ch.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator(2048, 65536, READ_MAX));
     ch.pipeline().addLast(new QemuStreamDecoder(len -> {
       counters.drop("bad frame length");
       log.error("qemu stream: invalid frame length " + len + " (max " + QemuStreamDecoder.MAX_FRAME
