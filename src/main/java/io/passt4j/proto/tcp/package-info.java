@@ -107,8 +107,10 @@
  * connections are never evicted: when every slot holds one, a guest SYN is answered with RST and
  * a host peer is closed ({@code connection table full}). (Debian's passt has 128k slots and
  * silently ignores SYNs beyond them.) Half-open connections also end at the handshake timeout
- * (10 s). Memory per connection: about 5 KiB of heap (measured with 8192 half-open connections,
- * {@code FloodTest}), plus the buffers above; all connections together are not bounded beyond
+ * (10 s). Memory per connection, heap after GC in {@code FloodTest}: 3.4 KiB per half-open
+ * guest connection at the peak of the SYN flood (8192 of them), 0.8 KiB per connection from a
+ * {@code -t} port (its host socket is a bare descriptor, see {@code impl.EpollTcpSocket}), plus
+ * the buffers above; all connections together are not bounded beyond
  * that, so a guest that opens the maximum of connections to host peers that send and then never
  * acknowledges could make us hold up to 8192 x 3 MiB of direct memory for the retransmission
  * time (7 retransmissions, 2 s apart): the JVM's direct-memory limit ({@code
