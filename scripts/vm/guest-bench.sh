@@ -12,9 +12,11 @@
 #   tcpbench crr GW SRV_PORT CRR_DUR    RESULT crr_per_s=
 #   with TFWD=1: iperf3 -s -1 on TFWD_PORT, "READY tfwd port=N"; the host runs its client
 #   through the daemon's -t forward (waits at most DUR+30 s)
+#   with WARMUP=S: before each of up, down, rr and crr, the same traffic for S seconds, its
+#   result discarded (the daemon measured warm, not right after its start)
 # Parameters (run-guest.sh --append): SRV_PORT (10009), IPERF_PORT (5201), TFWD (0),
 # TFWD_PORT (5202), DUR (4), RR_DUR (3), CRR_DUR (3), NCONN (1000), HOLD (4),
-# IDLE_SETTLE (2), SKIP=idle,up,down,rr,crr (steps to leave out).
+# IDLE_SETTLE (2), WARMUP (0), SKIP=idle,up,down,rr,crr (steps to leave out).
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
 SRV_PORT=${SRV_PORT:-10009}
 IPERF_PORT=${IPERF_PORT:-5201}
@@ -26,6 +28,7 @@ CRR_DUR=${CRR_DUR:-3}
 NCONN=${NCONN:-1000}
 HOLD=${HOLD:-4}
 IDLE_SETTLE=${IDLE_SETTLE:-2}
+WARMUP=${WARMUP:-0}
 SKIP=",${SKIP:-},"
 IF=eth0
 FAILS=0
@@ -33,6 +36,9 @@ FAILS=0
 result() { echo "RESULT $1=$2"; }
 check() { if [ "$2" = 0 ]; then echo "CHECK $1 PASS${3:+ $3}"; else echo "CHECK $1 FAIL${3:+ $3}"; FAILS=$((FAILS+1)); fi; }
 skip() { case "$SKIP" in *",$1,"*) return 0 ;; esac; return 1; }
+# warm CMD...: with WARMUP > 0, runs CMD (a step's traffic for WARMUP s), its output discarded
+warm() { [ "$WARMUP" -gt 0 ] || return 0; "$@" >/dev/null 2>&1; }
+warm_iperf() { warm timeout $((WARMUP + 20)) iperf3 -c "$GW" -p "$IPERF_PORT" -t "$WARMUP" --connect-timeout 5000 "$@"; }
 
 # bits_per_second of end.sum_received in iperf3's JSON (no nested objects in there)
 iperf_bps() {
@@ -85,10 +91,16 @@ if ! skip idle; then
     check idle $? "n=$NCONN"
     sleep 1
 fi
-skip up || run_iperf iperf_up
-skip down || run_iperf iperf_down -R
-if ! skip rr; then timeout $((RR_DUR + 15)) tcpbench rr "$GW" "$SRV_PORT" "$RR_DUR"; check rr $?; fi
-if ! skip crr; then timeout $((CRR_DUR + 15)) tcpbench crr "$GW" "$SRV_PORT" "$CRR_DUR"; check crr $?; fi
+skip up || { warm_iperf; run_iperf iperf_up; }
+skip down || { warm_iperf -R; run_iperf iperf_down -R; }
+if ! skip rr; then
+    warm timeout $((WARMUP + 15)) tcpbench rr "$GW" "$SRV_PORT" "$WARMUP"
+    timeout $((RR_DUR + 15)) tcpbench rr "$GW" "$SRV_PORT" "$RR_DUR"; check rr $?
+fi
+if ! skip crr; then
+    warm timeout $((WARMUP + 15)) tcpbench crr "$GW" "$SRV_PORT" "$WARMUP"
+    timeout $((CRR_DUR + 15)) tcpbench crr "$GW" "$SRV_PORT" "$CRR_DUR"; check crr $?
+fi
 if [ "$TFWD" = 1 ]; then
     timeout $((DUR + 30)) iperf3 -s -p "$TFWD_PORT" -1 >/tmp/tfwd.log 2>&1 &
     SPID=$!
