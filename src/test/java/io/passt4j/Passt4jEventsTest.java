@@ -60,9 +60,12 @@ class Passt4jEventsTest {
     assertThat(c.countersInterval).isEqualTo(10);
     c.instanceName = "a_b";
     c.countersInterval = 0;
+    assertThat(c.flowEvents).isTrue();
+    c.flowEvents = false;
     PasstConfig d = PasstConfig.fromJson(c.toJson());
     assertThat(d.instanceName).isEqualTo("a_b");
     assertThat(d.countersInterval).isZero();
+    assertThat(d.flowEvents).isFalse();
     assertThat(d.toJson()).isEqualTo(c.toJson());
   }
 

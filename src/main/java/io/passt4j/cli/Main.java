@@ -164,6 +164,7 @@ public final class Main {
       return 1;
     }
     PasstConfig cfg = o.config;
+    cfg.flowEvents = false; // no one can listen on this process's event bus
     Passt4jVerticle verticle = new Passt4jVerticle(cfg, plugins);
     if (ns != null) verticle.withNamespace(ns.executor());
     CountDownLatch done = new CountDownLatch(1);

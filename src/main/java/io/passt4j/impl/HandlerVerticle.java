@@ -159,6 +159,7 @@ public final class HandlerVerticle extends VerticleBase {
     }
 
     private void publish(String event, FlowEvent flow) {
+      if (!instance.config.flowEvents) return;
       HandlerVerticle.this.vertx.eventBus().publish(flowEvents,
           flow.toJson(event, instance.id, plugin.name()), LOCAL);
     }

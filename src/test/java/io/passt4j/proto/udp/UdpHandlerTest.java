@@ -310,6 +310,25 @@ class UdpHandlerTest {
 
   @Test
   @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+  void noFlowEventsWhenTurnedOff(VertxTestContext tc) throws Exception {
+    Peer echo = new Peer("127.0.0.1", 0, true);
+    cfg.flowEvents = false;
+    HandlerHarness h = HandlerHarness.deploy(vertx, cfg, new UdpPlugin(300, 50, 16));
+    BlockingQueue<io.vertx.core.json.JsonObject> events = new LinkedBlockingQueue<>();
+    vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(
+        io.passt4j.Passt4jEvents.flowAddress(h.instance.id), m -> events.add(m.body()))
+        .completion().await(5, TimeUnit.SECONDS);
+    h.fromGuest(udp(cfg.ourMac, GUEST4, 40101, GW4, echo.port(), bytes(10, 9)));
+    assertThat(h.toGuest.poll(5, TimeUnit.SECONDS)).isNotNull();
+    await(() -> h.verticle.openSockets() == 0);
+    assertThat(h.counters().get("flow expired")).isEqualTo(1);
+    // The flow opened and expired: with events on, two would have come by now (see above).
+    assertThat(events.poll(500, TimeUnit.MILLISECONDS)).isNull();
+    tc.completeNow();
+  }
+
+  @Test
+  @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
   void flowTableIsBoundedAndEvictsTheLeastRecentlyUsed(VertxTestContext tc) throws Exception {
     Peer echo = new Peer("127.0.0.1", 0, true);
     HandlerHarness h = HandlerHarness.deploy(vertx, cfg, new UdpPlugin(60_000, 10_000, 2));
