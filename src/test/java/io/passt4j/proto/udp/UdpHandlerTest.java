@@ -282,10 +282,7 @@ class UdpHandlerTest {
   void idleFlowsAreClosedAfterTheTimeout(VertxTestContext tc) throws Exception {
     Peer echo = new Peer("127.0.0.1", 0, true);
     HandlerHarness h = HandlerHarness.deploy(vertx, cfg, new UdpPlugin(300, 50, 16));
-    BlockingQueue<io.vertx.core.json.JsonObject> events = new LinkedBlockingQueue<>();
-    vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(
-        io.passt4j.Passt4jEvents.flowAddress(h.instance.id), m -> events.add(m.body()))
-        .completion().await(5, TimeUnit.SECONDS);
+    BlockingQueue<io.vertx.core.json.JsonObject> events = flowEvents(h);
     h.fromGuest(udp(cfg.ourMac, GUEST4, 40100, GW4, echo.port(), bytes(10, 8)));
     assertThat(h.toGuest.poll(5, TimeUnit.SECONDS)).isNotNull();
     assertThat(h.verticle.openSockets()).isEqualTo(1);
@@ -314,10 +311,7 @@ class UdpHandlerTest {
     Peer echo = new Peer("127.0.0.1", 0, true);
     cfg.flowEvents = false;
     HandlerHarness h = HandlerHarness.deploy(vertx, cfg, new UdpPlugin(300, 50, 16));
-    BlockingQueue<io.vertx.core.json.JsonObject> events = new LinkedBlockingQueue<>();
-    vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(
-        io.passt4j.Passt4jEvents.flowAddress(h.instance.id), m -> events.add(m.body()))
-        .completion().await(5, TimeUnit.SECONDS);
+    BlockingQueue<io.vertx.core.json.JsonObject> events = flowEvents(h);
     h.fromGuest(udp(cfg.ourMac, GUEST4, 40101, GW4, echo.port(), bytes(10, 9)));
     assertThat(h.toGuest.poll(5, TimeUnit.SECONDS)).isNotNull();
     await(() -> h.verticle.openSockets() == 0);
@@ -338,10 +332,7 @@ class UdpHandlerTest {
     }
     assertThat(h.verticle.openSockets()).isEqualTo(2);
     assertThat(h.counters().get("flow evicted")).isEqualTo(1);
-    BlockingQueue<io.vertx.core.json.JsonObject> events = new LinkedBlockingQueue<>();
-    vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(
-        io.passt4j.Passt4jEvents.flowAddress(h.instance.id), m -> events.add(m.body()))
-        .completion().await(5, TimeUnit.SECONDS);
+    BlockingQueue<io.vertx.core.json.JsonObject> events = flowEvents(h);
     h.fromGuest(udp(cfg.ourMac, GUEST4, 40203, GW4, echo.port(), bytes(10, 3)));
     assertThat(h.toGuest.poll(5, TimeUnit.SECONDS)).isNotNull();
     io.vertx.core.json.JsonObject evicted = events.poll(5, TimeUnit.SECONDS);
@@ -396,5 +387,15 @@ class UdpHandlerTest {
     f[14 + 40 + 6] = 0;
     f[14 + 40 + 7] = 0;
     return f;
+  }
+
+  /** The flow events of {@code h}'s instance, from a consumer registered before this returns. */
+  private BlockingQueue<io.vertx.core.json.JsonObject> flowEvents(HandlerHarness h)
+      throws Exception {
+    BlockingQueue<io.vertx.core.json.JsonObject> events = new LinkedBlockingQueue<>();
+    vertx.eventBus().<io.vertx.core.json.JsonObject>consumer(
+        io.passt4j.Passt4jEvents.flowAddress(h.instance.id), m -> events.add(m.body()))
+        .completion().await(5, TimeUnit.SECONDS);
+    return events;
   }
 }
