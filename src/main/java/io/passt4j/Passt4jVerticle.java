@@ -36,6 +36,7 @@ public class Passt4jVerticle extends VerticleBase {
   private EndpointVerticle endpoint;
   private long countersTimer = -1;
   private java.util.concurrent.Executor namespaceThread;
+  private Runnable afterBinding;
 
   /** Configured from the deployment's JSON config. */
   public Passt4jVerticle() {
@@ -68,6 +69,18 @@ public class Passt4jVerticle extends VerticleBase {
    */
   public Passt4jVerticle withNamespace(java.util.concurrent.Executor thread) {
     this.namespaceThread = thread;
+    return this;
+  }
+
+  /**
+   * Runs {@code hook} on the event loop once the handlers have bound the forwarded ports ({@code
+   * -t}, {@code -u}, {@code -T}, {@code -U}) and before the endpoint opens its socket or capture
+   * file: the command line drops privileges there, as passt does (ports below 1024 bound as
+   * root, the UNIX socket made by the user it runs as). A RuntimeException from it fails the
+   * deployment with its message. Call before deployment.
+   */
+  public Passt4jVerticle afterBinding(Runnable hook) {
+    this.afterBinding = hook;
     return this;
   }
 
@@ -122,6 +135,16 @@ public class Passt4jVerticle extends VerticleBase {
       chain = chain.compose(v -> vertx.deployVerticle(
           new io.passt4j.impl.splice.PastaForwarder(instance))
           .map(id -> { deployments.add(id); return null; }));
+    }
+    if (afterBinding != null) {
+      chain = chain.compose(v -> {
+        try {
+          afterBinding.run();
+          return Future.succeededFuture();
+        } catch (RuntimeException e) {
+          return Future.failedFuture(e.getMessage());
+        }
+      });
     }
     endpoint = new EndpointVerticle(instance, dispatcher, finished);
     return chain.compose(v -> vertx.deployVerticle(endpoint)).map(id -> {

@@ -114,14 +114,6 @@ public final class Main {
       o.config.tapFd = ns.tapFd();
       o.config.guestMac = ns.tapMac();
     }
-    try {
-      Privileges.drop(o.runas);
-    } catch (Privileges.Failure e) {
-      err.println(e.getMessage());
-      if (ns != null) ns.close();
-      return 1;
-    }
-    Isolation.apply(); // from here on no program is run, nothing gains privileges
     info(StartupInfo.text(o));
     try {
       return serve(o, plugins, err, ns);
@@ -167,6 +159,16 @@ public final class Main {
     cfg.flowEvents = false; // no one can listen on this process's event bus
     Passt4jVerticle verticle = new Passt4jVerticle(cfg, plugins);
     if (ns != null) verticle.withNamespace(ns.executor());
+    // As passt: forwarded ports are bound as who we were started (ports below 1024 as root),
+    // then privileges go, before the UNIX socket, the capture file and the PID file are made.
+    verticle.afterBinding(() -> {
+      try {
+        Privileges.drop(o.runas);
+      } catch (Privileges.Failure e) {
+        throw new IllegalStateException(e.getMessage(), e);
+      }
+      Isolation.apply(); // from here on no program is run, nothing gains privileges
+    });
     CountDownLatch done = new CountDownLatch(1);
     int[] status = {0};
     vertx.deployVerticle(verticle).onComplete(ar -> {

@@ -297,18 +297,25 @@ class LauncherIT {
   }
 
   /**
-   * Started as root, ours and Debian's passt side by side in the same sandbox: the same user,
-   * groups, capabilities, no_new_privs and seccomp mode in {@code /proc/PID/status} (the
-   * bounding set aside: neither empties it, see SECURITY.md). With no "nobody" in /etc/passwd,
-   * both go on as 65534, passt's common value.
+   * Started as root, ours and Debian's passt side by side in the same sandbox: forwarded ports
+   * below 1024 bound (before the privileges go), the UNIX socket owned by nobody (made after);
+   * the same user, groups, capabilities, no_new_privs and seccomp mode in {@code
+   * /proc/PID/status} (the bounding set aside: neither empties it, see SECURITY.md). With no
+   * "nobody" in /etc/passwd, both go on as 65534, passt's common value.
    */
   @Test
   void isolatedLikeDebiansPasst() throws Exception {
     String fields = "grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapAmb|NoNewPrivs|Seccomp):'";
     String both = String.join("\n",
         "chmod 1777 \"$DIR\"",
-        "\"$PASST\" -q -s \"$DIR/ours.sock\" -P \"$DIR/ours.pid\"",
-        "/usr/bin/passt -q -s \"$DIR/deb.sock\" -P \"$DIR/deb.pid\" 2>/dev/null",
+        "\"$PASST\" -q -t 80 -u 53 -s \"$DIR/ours.sock\" -P \"$DIR/ours.pid\"",
+        "/usr/bin/passt -q -t 81 -u 54 -s \"$DIR/deb.sock\" -P \"$DIR/deb.pid\" 2>/dev/null",
+        // ports below 1024, bound before the privileges go; the UNIX socket made after
+        "for w in 'ours 80 53' 'deb 81 54'; do set -- $w",
+        "  ss -Hltn \"sport = :$2\" | grep -q . && echo \"$1 tcp port bound\"",
+        "  ss -Hlun \"sport = :$3\" | grep -q . && echo \"$1 udp port bound\"",
+        "  echo \"$1 socket owner $(stat -c %u \"$DIR/$1.sock\")\"",
+        "done",
         "for w in ours deb; do p=$(cat \"$DIR/$w.pid\"); " + fields
             + " /proc/$p/status | sed \"s/^/$w /\"; kill -KILL $p; done",
         "");
@@ -317,7 +324,8 @@ class LauncherIT {
     String out = l.stdout();
     List<String> ours = out.lines().filter(x -> x.startsWith("ours ")).map(x -> x.substring(5)).toList();
     List<String> deb = out.lines().filter(x -> x.startsWith("deb ")).map(x -> x.substring(4)).toList();
-    assertThat(ours).as(out).hasSize(9).isEqualTo(deb);
+    assertThat(ours).as(out).hasSize(12).isEqualTo(deb);
+    assertThat(ours).contains("tcp port bound", "udp port bound", "socket owner 65534");
     assertThat(ours).contains("Uid:\t65534\t65534\t65534\t65534", "CapEff:\t0000000000000000",
         "NoNewPrivs:\t1", "Seccomp:\t2");
 
