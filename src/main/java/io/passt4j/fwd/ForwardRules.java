@@ -72,10 +72,11 @@ public record ForwardRules(Mode mode, List<PortForward> ports) {
   public record Bound(String error, int bound, int skipped) {}
 
   /**
-   * Binds every port of {@link #toBind()} as passt does: a port of a list that can't be bound
-   * in any family fails the start ({@code Failed to bind any port for '-t 22': why}); with {@code
-   * all}, such a port is skipped and only none bound at all fails; running out of file
-   * descriptors fails either ({@code Can't open enough sockets for port specifier: all}).
+   * Binds every port of {@link #toBind()} as passt does: a port that can't be bound in any family
+   * is skipped (the binder says why), and only none bound at all fails the start ({@code Failed
+   * to bind any port for '-t 22,80': why}, the ports as ranges; passt judges each {@code -t}
+   * option on its own, these rules hold them together); running out of file descriptors fails
+   * at once ({@code Can't open enough sockets for port specifier: all}).
    *
    * @param option {@code -t} or {@code -u}, for the messages
    */
@@ -136,22 +137,38 @@ public record ForwardRules(Mode mode, List<PortForward> ports) {
         }
         if (why == null) {
           bound++;
-        } else if (all) {
+        } else {
           skipped++;
           last = why;
-        } else {
-          return finish("Failed to bind any port for '" + option + " " + p.port() + "': " + why);
         }
       }
       if (next < ports.size()) return false;
-      return finish(all && bound == 0
-          ? "Failed to bind any port for '" + option + " all': " + last : null);
+      return finish(bound == 0 && skipped > 0
+          ? "Failed to bind any port for '" + option + " " + (all ? "all" : ranges(ports))
+              + "': " + last
+          : null);
     }
 
     private boolean finish(String error) {
       result = new Bound(error, bound, skipped);
       return true;
     }
+  }
+
+  /** The ports of {@code ports} (sorted) as a port list: {@code 22,80-81}. */
+  static String ranges(List<PortForward> ports) {
+    StringBuilder sb = new StringBuilder();
+    int i = 0;
+    while (i < ports.size()) {
+      int first = ports.get(i).port();
+      int last = first;
+      while (i + 1 < ports.size() && ports.get(i + 1).port() == last + 1) last = ports.get(++i).port();
+      if (sb.length() > 0) sb.append(',');
+      sb.append(first);
+      if (last != first) sb.append('-').append(last);
+      i++;
+    }
+    return sb.toString();
   }
 
   public boolean isNone() {

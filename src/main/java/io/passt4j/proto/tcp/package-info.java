@@ -25,10 +25,11 @@
  * which needs one file descriptor per port; else, or when that fails (the port taken in one
  * family), on the wildcard of each enabled family (IPv6 only) or on the given bind address;
  * bound to the interface when one is given. A listed port that can't be bound in any family
- * fails the start ({@code Failed to bind any port for '-t PORT'}). {@code -t all} listens on
- * every non-ephemeral port, 1 to 49151 (passt binds port 0 too, which the kernel makes a random
- * port), that can be bound, skipping the rest quietly (in use, privileged: as in passt, after
- * dropping root), and fails only when none could be, or with passt's {@code Can't open enough
+ * is skipped with a warning; none bound fails the start ({@code Failed to bind any port for '-t
+ * PORTS'}), as passt. {@code -t all} listens on every non-ephemeral port, 1 to 49151 (passt
+ * binds port 0 too, which the kernel makes a random port), that can be bound, skipping the rest
+ * quietly (in use, or privileged for a regular user: the command line binds before dropping
+ * root, as passt), and fails only when none could be, or with passt's {@code Can't open enough
  * sockets for port specifier: all} when out of file descriptors (the JVM raises its soft limit
  * to the hard one at start, as passt does). Binding tens of thousands of sockets runs in slices,
  * so the event loop is never blocked long. Unlike a port list, {@code -t all} does not bring UDP

@@ -242,6 +242,25 @@ class TcpInboundTest extends TcpTestBase {
 
   @Test
   @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void aTakenPortOfAListIsSkippedAsInPasst() throws Exception {
+    cfg.tcpIn = new ForwardRules(ForwardRules.Mode.SPEC, List.of(
+        new PortForward(null, null, PORT, GUEST_PORT),
+        new PortForward(null, null, PORT + 1, GUEST_PORT + 1)));
+    ServerSocketChannel taken = ns.call(
+        () -> ServerSocketChannel.open().bind(new InetSocketAddress(ip("::"), PORT)));
+    try {
+      HandlerHarness h = HandlerHarness.deploy(vertx, cfg, new TcpPlugin());
+      assertThat(h.verticle.openSockets()).as("the free port's listener").isEqualTo(1);
+      // The free port is forwarded: a client's SYN reaches the guest.
+      client(null, "127.0.0.1", PORT + 1, new byte[] {1});
+      assertThat(h.toGuest.poll(10, TimeUnit.SECONDS)).as("SYN to the guest").isNotNull();
+    } finally {
+      taken.close();
+    }
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
   void bindAddressListensThereOnly() throws Exception {
     cfg.tcpIn = new ForwardRules(ForwardRules.Mode.SPEC,
         List.of(new PortForward("127.0.0.1", null, PORT, GUEST_PORT)));
