@@ -8,6 +8,7 @@ import io.passt4j.fwd.ForwardRules;
 import io.passt4j.fwd.PortForward;
 import io.passt4j.packet.Addresses;
 import io.passt4j.packet.Checksum;
+import io.passt4j.packet.SipHash;
 import io.passt4j.packet.Frame;
 import io.passt4j.packet.IpProtocol;
 import io.passt4j.packet.Ipv4;
@@ -33,7 +34,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -41,8 +41,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /** The TCP handler: guest connections reflected onto host sockets (see package-info). */
 final class TcpHandler implements ProtocolHandler {
@@ -98,7 +96,10 @@ final class TcpHandler implements ProtocolHandler {
   private HandlerContext ctx;
   private PasstConfig config;
   private AddressMap map;
-  private Mac isnMac;
+  /** RFC 6528's keyed function F, keyed at random at start. */
+  private SipHash isnHash;
+  /** {@link #isn}'s input: both addresses and both ports. */
+  private final byte[] isnInput = new byte[36];
   private long timer = -1;
   /** The listeners of forwarded ports ({@code -t}), by port. */
   private ForwardSockets<HostTcpListener> listeners;
@@ -263,14 +264,8 @@ final class TcpHandler implements ProtocolHandler {
     loop = eventLoop(context.vertx());
     config = context.config();
     map = new AddressMap(config);
-    try {
-      byte[] secret = new byte[32];
-      new SecureRandom().nextBytes(secret);
-      isnMac = Mac.getInstance("HmacSHA256");
-      isnMac.init(new SecretKeySpec(secret, "HmacSHA256"));
-    } catch (GeneralSecurityException e) {
-      return Future.failedFuture("TCP: no HmacSHA256 for initial sequence numbers: " + e);
-    }
+    ByteBuffer key = ByteBuffer.wrap(randomBytes(16)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    isnHash = new SipHash(key.getLong(), key.getLong());
     // pasta: connections from loopback are spliced to the target port on the namespace's
     // loopback, never seen here (HostSockets.tcpListen with a loopback port)
     listeners = new ForwardSockets<>(config, "TCP", "", ForwardSockets::any, ctx.log(),
@@ -1099,13 +1094,30 @@ final class TcpHandler implements ProtocolHandler {
    * microseconds.
    */
   private int isn(Key k) {
-    isnMac.update(k.guestAddr().getAddress());
-    isnMac.update(k.remoteAddr().getAddress());
-    isnMac.update(new byte[] {(byte) (k.guestPort() >> 8), (byte) k.guestPort(),
-        (byte) (k.remotePort() >> 8), (byte) k.remotePort()});
-    byte[] h = isnMac.doFinal();
-    int f = ByteBuffer.wrap(h).getInt();
-    return f + (int) (System.nanoTime() / 4000);
+    byte[] g = k.guestAddr().getAddress();
+    byte[] r = k.remoteAddr().getAddress();
+    byte[] m = isnInput;
+    System.arraycopy(g, 0, m, 0, g.length);
+    System.arraycopy(r, 0, m, g.length, r.length);
+    int n = g.length + r.length;
+    m[n++] = (byte) (k.guestPort() >> 8);
+    m[n++] = (byte) k.guestPort();
+    m[n++] = (byte) (k.remotePort() >> 8);
+    m[n++] = (byte) k.remotePort();
+    return (int) isnHash.hash(m, n) + (int) (System.nanoTime() / 4000);
+  }
+
+  /** {@code n} bytes from /dev/urandom (SecureRandom if it can't be read). */
+  static byte[] randomBytes(int n) {
+    try (java.io.FileInputStream in = new java.io.FileInputStream("/dev/urandom")) {
+      byte[] b = in.readNBytes(n);
+      if (b.length == n) return b;
+    } catch (IOException e) {
+      // below
+    }
+    byte[] b = new byte[n];
+    new SecureRandom().nextBytes(b);
+    return b;
   }
 
   /** The handler's clock, in milliseconds: every timer and deadline is on it. */

@@ -10,7 +10,7 @@
  * {@link io.passt4j.fwd.AddressMap#toHost} maps it (the gateway or {@code --map-host-loopback}
  * address to the host's loopback unless {@code --no-map-gw}; {@code --map-guest-addr}), bound to
  * {@code -o} and {@code --outbound-if4/6} unless the destination is loopback. When the connect
- * completes the guest gets the SYN-ACK: our initial sequence number per RFC 6528 (HMAC-SHA256 of
+ * completes the guest gets the SYN-ACK: our initial sequence number per RFC 6528 (SipHash-2-4 of
  * the addresses and ports under a per-instance random key, plus a 4-microsecond clock), our MSS
  * (the MTU less 40 or 60 bytes) and, when the guest offered window scaling, ours (7). A refused,
  * unreachable or timed-out connect answers RST. The guest's MSS option is raised to at least
