@@ -118,7 +118,22 @@ final class TcpHandler implements ProtocolHandler {
 
   /** A connection's key: the guest's end and the remote end as the guest addresses it. */
   record Key(int version, InetAddress guestAddr, int guestPort, InetAddress remoteAddr,
-      int remotePort) {}
+      int remotePort) {
+    // Written out: a record's generated equals and hashCode bootstrap method handles on first
+    // use, tens of milliseconds on the first connection of a fresh JVM.
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && k.guestPort == guestPort && k.remotePort == remotePort
+          && k.version == version && k.guestAddr.equals(guestAddr)
+          && k.remoteAddr.equals(remoteAddr);
+    }
+
+    @Override
+    public int hashCode() {
+      return ((guestAddr.hashCode() * 31 + guestPort) * 31 + remoteAddr.hashCode()) * 31
+          + remotePort;
+    }
+  }
 
   /**
    * Guest-initiated: CONNECTING (host connect pending), SYN_RCVD (our SYN-ACK sent). Host-initiated

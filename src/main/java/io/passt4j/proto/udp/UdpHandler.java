@@ -61,7 +61,19 @@ final class UdpHandler implements ProtocolHandler {
   private long timer = -1;
 
   /** A flow's key: the guest's side of it. */
-  record Key(int version, InetAddress guestAddr, int guestPort) {}
+  record Key(int version, InetAddress guestAddr, int guestPort) {
+    // Written out, as TcpHandler.Key: no method-handle bootstrap on the first flow.
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && k.guestPort == guestPort && k.version == version
+          && k.guestAddr.equals(guestAddr);
+    }
+
+    @Override
+    public int hashCode() {
+      return guestAddr.hashCode() * 31 + guestPort;
+    }
+  }
 
   /** One remote endpoint of a flow: as the guest sees it, as the host sees it, and the socket. */
   private record Peer(InetSocketAddress guestSide, InetSocketAddress hostSide,
