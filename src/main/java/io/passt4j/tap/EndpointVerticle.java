@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.channel.IoEventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
@@ -110,8 +111,12 @@ public final class EndpointVerticle extends VerticleBase {
     out = vertx.eventBus().localConsumer(BusAddresses.toGuest(instance.id));
     out.handler(m -> toGuest(m.body()));
     if (c.tapFd >= 0) {
-      tap = new TapFdLink(c.tapFd, loop, PooledByteBufAllocator.DEFAULT);
-      tap.start(this::fromGuest, () -> counters.drop("tap queue full"), why -> {
+      if (!(loop instanceof IoEventLoop io)) {
+        return Future.failedFuture("pasta mode needs Netty's native epoll transport, not "
+            + loop.getClass().getName());
+      }
+      tap = new TapFdLink(c.tapFd, io, PooledByteBufAllocator.DEFAULT);
+      tap.start(this::fromGuest, why -> {
         log.error("tap device: " + why + ", exiting");
         finished.tryFail("tap device: " + why);
       });
