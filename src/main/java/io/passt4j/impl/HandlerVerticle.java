@@ -115,6 +115,22 @@ public final class HandlerVerticle extends VerticleBase {
 
     @Override
     public void sendToGuest(ByteBuf frame) {
+      send(frame, Frame.NONE, 0);
+    }
+
+    @Override
+    public void sendToGuestPartialChecksum(ByteBuf frame, int csumStart, int csumOffset) {
+      if (csumStart < frame.readerIndex() || csumOffset < 0
+          || csumStart + csumOffset + 2 > frame.writerIndex()) {
+        frame.release();
+        throw new IndexOutOfBoundsException("partial checksum field at " + csumStart + " + "
+            + csumOffset + " outside the frame (" + frame.readerIndex() + " to "
+            + frame.writerIndex() + ")");
+      }
+      send(frame, csumStart, csumOffset);
+    }
+
+    private void send(ByteBuf frame, int csumStart, int csumOffset) {
       if (!instance.endpointLive) {
         counters.drop("endpoint stopped");
         frame.release();
@@ -122,7 +138,9 @@ public final class HandlerVerticle extends VerticleBase {
       }
       counters.framesOut.increment();
       counters.bytesOut.add(frame.readableBytes());
-      HandlerVerticle.this.vertx.eventBus().send(toGuest, Frame.wrap(frame), LOCAL);
+      Frame f = csumStart == Frame.NONE ? Frame.wrap(frame)
+          : Frame.withPartialChecksum(frame, csumStart, csumOffset);
+      HandlerVerticle.this.vertx.eventBus().send(toGuest, f, LOCAL);
     }
 
     @Override

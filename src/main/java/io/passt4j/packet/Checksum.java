@@ -64,6 +64,35 @@ public final class Checksum {
     return (int) (~sum & 0xffff);
   }
 
+  /**
+   * Folds a running sum into 16 bits without complementing it: what a transport checksum field
+   * holds while the checksum is partial ({@link #complete}), as the Linux kernel leaves it for a
+   * device that computes checksums (its {@code CHECKSUM_PARTIAL}, virtio-net's {@code
+   * VIRTIO_NET_HDR_F_NEEDS_CSUM}): start from the pseudo-header sum.
+   */
+  public static int partial(long sum) {
+    while ((sum >>> 16) != 0) sum = (sum & 0xffff) + (sum >>> 16);
+    return (int) sum;
+  }
+
+  /**
+   * Completes a partial checksum ({@link #partial}) as a device does: sums the bytes from
+   * absolute index {@code start} to {@code end} (the checksum field, holding the partial sum,
+   * included) and stores the folded, complemented sum at {@code start + offset}; a result of 0
+   * is stored as 0xffff (the same value in one's complement; UDP reserves 0 for "none"), as the
+   * kernel's {@code skb_checksum_help} does.
+   *
+   * @throws IndexOutOfBoundsException if the field is not within the summed bytes
+   */
+  public static void complete(ByteBuf buf, int start, int offset, int end) {
+    if (start < 0 || offset < 0 || start + offset + 2 > end || end > buf.capacity()) {
+      throw new IndexOutOfBoundsException("checksum field at " + start + " + " + offset
+          + " outside the " + (end - start) + " bytes summed at " + start);
+    }
+    int c = fold(sum(buf, start, end - start, 0));
+    buf.setShort(start + offset, c == 0 ? 0xffff : c);
+  }
+
   /** The checksum of {@code len} bytes at {@code off}. */
   public static int compute(ByteBuf buf, int off, int len) {
     return fold(sum(buf, off, len, 0));

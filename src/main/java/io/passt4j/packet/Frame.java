@@ -23,6 +23,11 @@ public final class Frame {
   private int l4Offset = NONE;
   private int l4Length;
   private String malformed;
+  /** To the guest: absolute index where a partial transport checksum starts, or NONE. */
+  private int csumStart = NONE;
+  private int csumOffset;
+  /** From the guest: its transport checksum needs no verification (see {@link #checksumTrusted}). */
+  private boolean checksumTrusted;
 
   private Frame(ByteBuf buf) {
     this.buf = buf;
@@ -31,6 +36,57 @@ public final class Frame {
   /** A frame over {@code buf} (taking ownership), not yet classified. */
   public static Frame wrap(ByteBuf buf) {
     return new Frame(buf);
+  }
+
+  /**
+   * A frame to the guest over {@code buf} (taking ownership) whose transport checksum is partial
+   * ({@link Checksum#partial}): the field at absolute index {@code csumStart + csumOffset} holds
+   * the pseudo-header sum, the checksum is still to be computed over the bytes from {@code
+   * csumStart} to the end of the frame ({@link #completeChecksum}).
+   */
+  public static Frame withPartialChecksum(ByteBuf buf, int csumStart, int csumOffset) {
+    Frame f = new Frame(buf);
+    f.csumStart = csumStart;
+    f.csumOffset = csumOffset;
+    return f;
+  }
+
+  /** Whether the frame's transport checksum is partial ({@link #withPartialChecksum}). */
+  public boolean hasPartialChecksum() {
+    return csumStart != NONE;
+  }
+
+  /** Absolute index where the partial checksum starts, or {@link #NONE}. */
+  public int partialChecksumStart() {
+    return csumStart;
+  }
+
+  /** Offset of the checksum field from {@link #partialChecksumStart()}. */
+  public int partialChecksumOffset() {
+    return csumOffset;
+  }
+
+  /** Computes a partial checksum ({@link Checksum#complete}): the frame is then a plain one. */
+  public void completeChecksum() {
+    if (csumStart == NONE) return;
+    Checksum.complete(buf, csumStart, csumOffset, buf.writerIndex());
+    csumStart = NONE;
+  }
+
+  /**
+   * From the guest: the transport checksum needs no verification, and may not verify. Set by the
+   * endpoint for frames the namespace's kernel sent over a tap with checksum offload (pasta): a
+   * locally made TCP or UDP packet comes with its checksum left partial (the kernel's {@code
+   * CHECKSUM_PARTIAL}: the data never left its memory), one it had verified with {@code
+   * DATA_VALID}. Never set in passt mode: a guest's checksums are verified.
+   */
+  public boolean checksumTrusted() {
+    return checksumTrusted;
+  }
+
+  /** Marks the transport checksum as not to be verified (the endpoint; see {@link #checksumTrusted}). */
+  public void trustChecksum() {
+    checksumTrusted = true;
   }
 
   /**

@@ -12,6 +12,10 @@ public final class Packets {
 
   /** Offset of the IPv4 header. */
   public static final int L3 = Ethernet.SIZE;
+  /** Offset of a UDP header over IPv4. */
+  public static final int UDP4 = Ethernet.SIZE + Ipv4.MIN_SIZE;
+  /** Offset of a UDP header over IPv6. */
+  public static final int UDP6 = Ethernet.SIZE + Ipv6.SIZE;
   /** Offset of a UDP payload over IPv4. */
   public static final int UDP4_PAYLOAD = Ethernet.SIZE + Ipv4.MIN_SIZE + Udp.SIZE;
   /** Offset of a UDP payload over IPv6. */
@@ -35,12 +39,23 @@ public final class Packets {
   /** A UDP/IPv4 frame: payload of {@code len} bytes at {@link #UDP4_PAYLOAD}. */
   public static void udp4(ByteBuf b, byte[] dstMac, byte[] srcMac, int src, int dst, int sport,
       int dport, int len) {
+    udp4(b, dstMac, srcMac, src, dst, sport, dport, len, false);
+  }
+
+  /**
+   * As {@link #udp4(ByteBuf, byte[], byte[], int, int, int, int, int)}; with {@code partial}, the
+   * UDP checksum is left partial (see {@link Checksum#partial}): send the frame with {@link
+   * io.passt4j.spi.HandlerContext#sendToGuestPartialChecksum}, start {@link #UDP4}.
+   */
+  public static void udp4(ByteBuf b, byte[] dstMac, byte[] srcMac, int src, int dst, int sport,
+      int dport, int len, boolean partial) {
     ethernet(b, dstMac, srcMac, EtherType.IPV4);
     Ipv4 ip = new Ipv4().wrap(b, L3);
     ip.set(0, 0, TTL, IpProtocol.UDP.value(), src, dst, Udp.SIZE + len);
-    Udp u = new Udp().wrap(b, L3 + Ipv4.MIN_SIZE);
+    Udp u = new Udp().wrap(b, UDP4);
     u.set(sport, dport, len);
-    u.setChecksum(ip.pseudoHeaderSum());
+    if (partial) u.setPartialChecksum(ip.pseudoHeaderSum());
+    else u.setChecksum(ip.pseudoHeaderSum());
     b.writerIndex(UDP4_PAYLOAD + len);
   }
 
@@ -53,11 +68,21 @@ public final class Packets {
   /** A UDP/IPv6 frame with a flow label (passt's DHCPv6 replies carry one made of the xid). */
   public static void udp6(ByteBuf b, byte[] dstMac, byte[] srcMac, byte[] src, byte[] dst,
       int sport, int dport, int len, int flowLabel) {
+    udp6(b, dstMac, srcMac, src, dst, sport, dport, len, flowLabel, false);
+  }
+
+  /** As {@link #udp6(ByteBuf, byte[], byte[], byte[], byte[], int, int, int, int)}; see {@link
+   * #udp4(ByteBuf, byte[], byte[], int, int, int, int, int, boolean)} for {@code partial}
+   * (start {@link #UDP6}). */
+  public static void udp6(ByteBuf b, byte[] dstMac, byte[] srcMac, byte[] src, byte[] dst,
+      int sport, int dport, int len, int flowLabel, boolean partial) {
     ethernet(b, dstMac, srcMac, EtherType.IPV6);
     new Ipv6().wrap(b, L3).set(flowLabel, Udp.SIZE + len, IpProtocol.UDP.value(), TTL, src, dst);
-    Udp u = new Udp().wrap(b, L3 + Ipv6.SIZE);
+    Udp u = new Udp().wrap(b, UDP6);
     u.set(sport, dport, len);
-    u.setChecksum(Checksum.pseudoHeader6(b, L3 + 8, IpProtocol.UDP.value(), Udp.SIZE + len));
+    long pseudo = Checksum.pseudoHeader6(b, L3 + 8, IpProtocol.UDP.value(), Udp.SIZE + len);
+    if (partial) u.setPartialChecksum(pseudo);
+    else u.setChecksum(pseudo);
     b.writerIndex(UDP6_PAYLOAD + len);
   }
 
@@ -89,20 +114,42 @@ public final class Packets {
    * payload) already at {@link #TCP4}. Writes Ethernet and IP headers and the TCP checksum.
    */
   public static void tcp4(ByteBuf b, byte[] dstMac, byte[] srcMac, int src, int dst, int tcpLen) {
+    tcp4(b, dstMac, srcMac, src, dst, tcpLen, false);
+  }
+
+  /**
+   * As {@link #tcp4(ByteBuf, byte[], byte[], int, int, int)}; with {@code partial}, the TCP
+   * checksum is left partial (see {@link Checksum#partial}): send the frame with {@link
+   * io.passt4j.spi.HandlerContext#sendToGuestPartialChecksum}, start {@link #TCP4}.
+   */
+  public static void tcp4(ByteBuf b, byte[] dstMac, byte[] srcMac, int src, int dst, int tcpLen,
+      boolean partial) {
     ethernet(b, dstMac, srcMac, EtherType.IPV4);
     Ipv4 ip = new Ipv4().wrap(b, L3);
     ip.set(0, 0, TTL, IpProtocol.TCP.value(), src, dst, tcpLen);
-    new Tcp().wrap(b, TCP4, tcpLen).setChecksum(ip.pseudoHeaderSum());
+    Tcp t = new Tcp().wrap(b, TCP4, tcpLen);
+    if (partial) t.setPartialChecksum(ip.pseudoHeaderSum());
+    else t.setChecksum(ip.pseudoHeaderSum());
     b.writerIndex(TCP4 + tcpLen);
   }
 
   /** A TCP/IPv6 frame: the segment of {@code tcpLen} bytes already at {@link #TCP6}. */
   public static void tcp6(ByteBuf b, byte[] dstMac, byte[] srcMac, byte[] src, byte[] dst,
       int tcpLen) {
+    tcp6(b, dstMac, srcMac, src, dst, tcpLen, false);
+  }
+
+  /** As {@link #tcp6(ByteBuf, byte[], byte[], byte[], byte[], int)}; see {@link
+   * #tcp4(ByteBuf, byte[], byte[], int, int, int, boolean)} for {@code partial} (start {@link
+   * #TCP6}). */
+  public static void tcp6(ByteBuf b, byte[] dstMac, byte[] srcMac, byte[] src, byte[] dst,
+      int tcpLen, boolean partial) {
     ethernet(b, dstMac, srcMac, EtherType.IPV6);
     new Ipv6().wrap(b, L3).set(0, tcpLen, IpProtocol.TCP.value(), TTL, src, dst);
-    new Tcp().wrap(b, TCP6, tcpLen)
-        .setChecksum(Checksum.pseudoHeader6(b, L3 + 8, IpProtocol.TCP.value(), tcpLen));
+    Tcp t = new Tcp().wrap(b, TCP6, tcpLen);
+    long pseudo = Checksum.pseudoHeader6(b, L3 + 8, IpProtocol.TCP.value(), tcpLen);
+    if (partial) t.setPartialChecksum(pseudo);
+    else t.setChecksum(pseudo);
     b.writerIndex(TCP6 + tcpLen);
   }
 }

@@ -52,7 +52,8 @@ public final class Tcp {
   private static final int ACK_NO = 8;
   private static final int OFF_FLAGS = 12;
   private static final int WINDOW = 14;
-  private static final int CSUM = 16;
+  /** Offset of the checksum field in the header. */
+  public static final int CSUM = 16;
   private static final int URG_PTR = 18;
 
   private ByteBuf buf;
@@ -202,6 +203,14 @@ public final class Tcp {
   public void setChecksum(long pseudoHeaderSum) {
     buf.setShort(off + CSUM, 0);
     buf.setShort(off + CSUM, Checksum.fold(Checksum.sum(buf, off, len, pseudoHeaderSum)));
+  }
+
+  /**
+   * Stores the partial checksum, the folded pseudo-header sum, for the endpoint (or the
+   * namespace's kernel) to complete over the segment ({@link Checksum#complete}).
+   */
+  public void setPartialChecksum(long pseudoHeaderSum) {
+    buf.setShort(off + CSUM, Checksum.partial(pseudoHeaderSum));
   }
 
   /** {@code a} is before {@code b} in sequence space (RFC 1982 arithmetic). */

@@ -20,7 +20,8 @@ public final class Udp {
   private static final int SRC_PORT = 0;
   private static final int DST_PORT = 2;
   private static final int LENGTH = 4;
-  private static final int CSUM = 6;
+  /** Offset of the checksum field in the header. */
+  public static final int CSUM = 6;
 
   private ByteBuf buf;
   private int off;
@@ -73,6 +74,14 @@ public final class Udp {
     buf.setShort(off + CSUM, 0);
     int c = Checksum.fold(Checksum.sum(buf, off, length(), pseudoHeaderSum));
     buf.setShort(off + CSUM, c == 0 ? 0xffff : c);
+  }
+
+  /**
+   * Stores the partial checksum, the folded pseudo-header sum, for the endpoint (or the
+   * namespace's kernel) to complete over the datagram ({@link Checksum#complete}).
+   */
+  public void setPartialChecksum(long pseudoHeaderSum) {
+    buf.setShort(off + CSUM, Checksum.partial(pseudoHeaderSum));
   }
 
   /** The checksum verifies; a zero checksum (none, IPv4 only) is accepted when {@code zeroOk}. */

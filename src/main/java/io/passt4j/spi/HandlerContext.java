@@ -38,6 +38,24 @@ public interface HandlerContext {
   void sendToGuest(ByteBuf frame);
 
   /**
+   * Sends a frame whose transport checksum is left partial, as a virtio-net guest sends one
+   * (virtio's {@code VIRTIO_NET_HDR_F_NEEDS_CSUM}): the 16-bit field at absolute index {@code
+   * csumStart + csumOffset} holds the folded pseudo-header sum ({@link
+   * io.passt4j.packet.Checksum#partial}), and the Internet checksum over the bytes from {@code
+   * csumStart} to the end of the frame is still to be computed (for TCP: start the TCP header,
+   * offset {@link io.passt4j.packet.Tcp#CSUM}; UDP: {@link io.passt4j.packet.Udp#CSUM}). The
+   * endpoint computes it where the link needs it (passt's socket, a capture file); over pasta's
+   * tap it leaves it to the namespace's kernel, which needs it only if the packet leaves the
+   * namespace, as for a virtio guest's packets: saves summing every payload. Ownership passes as
+   * with {@link #sendToGuest}. Never mark a frame whose checksum is complete: it would be summed
+   * again over itself. This default completes the checksum and sends the frame.
+   */
+  default void sendToGuestPartialChecksum(ByteBuf frame, int csumStart, int csumOffset) {
+    io.passt4j.packet.Checksum.complete(frame, csumStart, csumOffset, frame.writerIndex());
+    sendToGuest(frame);
+  }
+
+  /**
    * Answers a guest frame with an ICMP or ICMPv6 error ({@link IcmpErrors}): from the address
    * the frame was sent to, quoting as much of it as RFC 792/1812 and RFC 4443 allow. Nothing is
    * sent about ICMP errors, fragments, multicast or broadcast, and errors are rate limited (RFC

@@ -19,10 +19,14 @@ import io.passt4j.impl.Counters;
 import io.passt4j.impl.Dispatcher;
 import io.passt4j.impl.Instance;
 import io.passt4j.impl.Logging;
+import io.passt4j.packet.Checksum;
 import io.passt4j.packet.Ethernet;
 import io.passt4j.packet.Frame;
+import io.passt4j.packet.IpProtocol;
 import io.passt4j.packet.Ipv4;
 import io.passt4j.packet.Ipv6;
+import io.passt4j.packet.Tcp;
+import io.passt4j.packet.Udp;
 import io.passt4j.spi.Log;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -116,7 +120,17 @@ public final class EndpointVerticle extends VerticleBase {
             + loop.getClass().getName());
       }
       tap = new TapFdLink(c.tapFd, io, PooledByteBufAllocator.DEFAULT);
-      tap.start(this::fromGuest, why -> {
+      tap.start(new TapFdLink.Sink() {
+        @Override
+        public void frame(ByteBuf frame, int flags, int csumStart, int csumOffset) {
+          fromGuest(frame, flags, csumStart, csumOffset);
+        }
+
+        @Override
+        public void dropped(String why) {
+          counters.drop(why);
+        }
+      }, why -> {
         log.error("tap device: " + why + ", exiting");
         finished.tryFail("tap device: " + why);
       });
@@ -261,10 +275,26 @@ public final class EndpointVerticle extends VerticleBase {
   }
 
   private void fromGuest(ByteBuf buf) {
+    fromGuest(buf, 0, 0, 0);
+  }
+
+  /**
+   * A frame from the guest, with the checksum state of its virtio-net header (pasta's tap with
+   * offload; {@code flags} 0 otherwise, see {@link TapFdLink.Sink#frame}).
+   */
+  private void fromGuest(ByteBuf buf, int flags, int csumStart, int csumOffset) {
     counters.framesIn.increment();
     counters.bytesIn.add(buf.readableBytes());
-    if (pcap != null) writePcap(buf);
     Frame f = Frame.classify(buf, eth, ipv4, ipv6);
+    if (flags != 0) {
+      String bad = offloaded(f, flags, csumStart, csumOffset);
+      if (bad != null) {
+        if (pcap != null) writePcap(buf);
+        drop(f, bad);
+        return;
+      }
+    }
+    if (pcap != null) writePcap(buf);
     if (f.malformed() != null) {
       drop(f, f.malformed());
       return;
@@ -287,6 +317,33 @@ public final class EndpointVerticle extends VerticleBase {
     vertx.eventBus().send(address, f, LOCAL);
   }
 
+  /**
+   * Applies the virtio-net header's checksum state to a frame from the namespace's kernel. A TCP
+   * or UDP packet it made itself comes with the checksum left partial (NEEDS_CSUM, at the
+   * transport header): the handler is told not to verify it ({@link Frame#trustChecksum}), and
+   * it is completed only for the capture file; any other partial checksum is completed here, so
+   * that the handler's check passes. One the kernel verified (DATA_VALID, a packet it forwards)
+   * is trusted as well. Returns why the header does not fit the frame, or null.
+   */
+  private String offloaded(Frame f, int flags, int csumStart, int csumOffset) {
+    int p = f.ipProtocol();
+    boolean transport = f.malformed() == null
+        && (p == IpProtocol.TCP.value() || p == IpProtocol.UDP.value());
+    if ((flags & VnetHeader.NEEDS_CSUM) == 0) {
+      if ((flags & VnetHeader.DATA_VALID) != 0 && transport) f.trustChecksum();
+      return null;
+    }
+    ByteBuf b = f.buf();
+    int start = f.offset() + csumStart;
+    boolean l4 = transport && start == f.l4Offset() && csumOffset
+        == (p == IpProtocol.TCP.value() ? Tcp.CSUM : Udp.CSUM);
+    int end = l4 ? f.l4Offset() + f.l4Length() : b.writerIndex();
+    if (start + csumOffset + 2 > end) return "tap: checksum field past the packet";
+    if (!l4 || pcap != null) Checksum.complete(b, start, csumOffset, end);
+    if (l4) f.trustChecksum();
+    return null;
+  }
+
   private void drop(Frame f, String reason) {
     counters.drop(reason);
     if (log.isTraceEnabled()) log.trace("dropped frame from guest: " + reason + ": " + f);
@@ -300,8 +357,13 @@ public final class EndpointVerticle extends VerticleBase {
       buf.release();
       return;
     }
+    // a partial checksum goes as such only to a tap with the virtio-net header, and not when
+    // the frame is captured too
+    if (f.hasPartialChecksum() && (tap == null || !tap.hasVnetHeader() || pcap != null)) {
+      f.completeChecksum();
+    }
     if (tap != null) {
-      toTap(buf);
+      toTap(f);
       return;
     }
     Channel ch = client;
@@ -328,11 +390,15 @@ public final class EndpointVerticle extends VerticleBase {
     }
   }
 
-  private void toTap(ByteBuf buf) {
+  private void toTap(Frame f) {
+    ByteBuf buf = f.buf();
     try {
       if (pcap != null) writePcap(buf);
       int len = buf.readableBytes();
-      if (tap.write(buf)) {
+      boolean sent = f.hasPartialChecksum()
+          ? tap.write(buf, f.partialChecksumStart() - buf.readerIndex(), f.partialChecksumOffset())
+          : tap.write(buf);
+      if (sent) {
         counters.framesOut.increment();
         counters.bytesOut.add(len);
       } else {

@@ -9,7 +9,9 @@ import io.netty.channel.epoll.EpollIoEvent;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.internal.PlatformDependent;
 import io.passt4j.impl.nat.LibC;
+import io.passt4j.impl.nat.TapDevice;
 import java.io.IOException;
 import java.util.function.Consumer;
 
@@ -29,6 +31,11 @@ import java.util.function.Consumer;
  * event loop, as a tap write never blocks (the kernel queues or drops). Frames the namespace
  * sends while we are busy wait in the device's queue (its {@code txqueuelen}), counted by the
  * kernel as the device's dropped packets beyond it, as for Debian's pasta.
+ *
+ * <p>A device opened with {@code IFF_VNET_HDR} (see {@code TapDevice}: checksum offload) carries
+ * a {@link VnetHeader} before each frame, both ways: read with the frame and handed on as the
+ * frame's checksum state, written (with {@code writev}, header then frame) from the state the
+ * handler gave ({@link #write(ByteBuf, int, int)}).
  */
 final class TapFdLink implements EpollIoHandle {
 
@@ -40,18 +47,39 @@ final class TapFdLink implements EpollIoHandle {
   static final int COPY_MAX = 8192;
   private static final int F_GETFL = 3;
   private static final int F_SETFL = 4;
+  /** {@code sizeof(struct iovec)}: base address and length. */
+  private static final int IOV_SIZE = 16;
 
   private final FileDescriptor fd;
   private final IoEventLoop loop;
   private final ByteBufAllocator alloc;
   private final Runnable readTask = this::readFrames;
-  private Consumer<ByteBuf> sink;
+  private Sink sink;
   private Consumer<String> failed;
+  /** Bytes of virtio-net header before each frame: 0 or {@link VnetHeader#SIZE}. */
+  private int hdr;
+  /** The header written before a frame, and the two-entry {@code struct iovec} array. */
+  private ByteBuf hdrOut;
+  private ByteBuf iov;
   private IoRegistration reg;
   /** The buffer the next frame is read into (MAX_FRAME bytes), null until needed. */
   private ByteBuf spare;
   private boolean readScheduled;
   private boolean closed;
+
+  /** Where the frames read go, on the event loop. */
+  interface Sink {
+    /**
+     * A frame (reader index at its Ethernet header; ownership passes), with the checksum state
+     * of its virtio-net header: {@code flags} ({@link VnetHeader#NEEDS_CSUM}, {@link
+     * VnetHeader#DATA_VALID}; 0 without a header), and for NEEDS_CSUM where the checksum starts
+     * (from the start of the frame) and the offset of its field.
+     */
+    void frame(ByteBuf frame, int flags, int csumStart, int csumOffset);
+
+    /** A read that is not a frame we take (a GSO packet, a short read), counted as {@code why}. */
+    void dropped(String why);
+  }
 
   TapFdLink(int fd, IoEventLoop loop, ByteBufAllocator alloc) {
     this.fd = new FileDescriptor(fd);
@@ -66,9 +94,14 @@ final class TapFdLink implements EpollIoHandle {
    *
    * @throws IOException if the descriptor can't be made non-blocking or registered
    */
-  void start(Consumer<ByteBuf> sink, Consumer<String> failed) throws IOException {
+  void start(Sink sink, Consumer<String> failed) throws IOException {
     this.sink = sink;
     this.failed = failed;
+    if ((TapDevice.flags(fd.intValue()) & TapDevice.IFF_VNET_HDR) != 0) {
+      hdr = VnetHeader.SIZE;
+      hdrOut = alloc.directBuffer(VnetHeader.SIZE, VnetHeader.SIZE);
+      iov = alloc.directBuffer(IOV_SIZE * 2, IOV_SIZE * 2);
+    }
     LibC c = LibC.INSTANCE;
     int fl = c.fcntl(fd.intValue(), F_GETFL, 0);
     if (fl < 0 || c.fcntl(fd.intValue(), F_SETFL, fl | LibC.O_NONBLOCK) < 0) {
@@ -108,10 +141,10 @@ final class TapFdLink implements EpollIoHandle {
   private void readFrames() {
     readScheduled = false;
     for (int i = 0; i < READ_BUDGET && !closed; i++) {
-      if (spare == null) spare = alloc.directBuffer(MAX_FRAME, MAX_FRAME);
+      if (spare == null) spare = alloc.directBuffer(hdr + MAX_FRAME, hdr + MAX_FRAME);
       int n;
       try {
-        java.nio.ByteBuffer b = spare.internalNioBuffer(0, MAX_FRAME);
+        java.nio.ByteBuffer b = spare.internalNioBuffer(0, hdr + MAX_FRAME);
         n = fd.read(b, b.position(), b.limit());
       } catch (IOException e) {
         fail(e.getMessage());
@@ -122,14 +155,32 @@ final class TapFdLink implements EpollIoHandle {
         fail("end of file");
         return;
       }
+      int flags = 0;
+      int csumStart = 0;
+      int csumOffset = 0;
+      if (hdr > 0) {
+        if (n < hdr) {
+          sink.dropped("tap: read shorter than the virtio-net header");
+          continue;
+        }
+        if (VnetHeader.gsoType(spare, 0) != VnetHeader.GSO_NONE) {
+          // never sent: we turn no segmentation offload on (TUNSETOFFLOAD)
+          sink.dropped("tap: GSO packet");
+          continue;
+        }
+        flags = VnetHeader.flags(spare, 0);
+        csumStart = VnetHeader.csumStart(spare, 0);
+        csumOffset = VnetHeader.csumOffset(spare, 0);
+      }
       ByteBuf frame;
-      if (n <= COPY_MAX) {
-        frame = alloc.directBuffer(n, n).writeBytes(spare, 0, n);
+      int len = n - hdr;
+      if (len <= COPY_MAX) {
+        frame = alloc.directBuffer(len, len).writeBytes(spare, hdr, len);
       } else {
-        frame = spare.setIndex(0, n);
+        frame = spare.setIndex(hdr, n);
         spare = null;
       }
-      sink.accept(frame);
+      sink.frame(frame, flags, csumStart, csumOffset);
     }
     if (!closed) scheduleRead(); // budget used: more may wait, and no edge comes for them
   }
@@ -139,8 +190,52 @@ final class TapFdLink implements EpollIoHandle {
     failed.accept(why);
   }
 
-  /** Writes one frame; the caller keeps ownership of {@code buf}. Returns false if not sent. */
+  /** Whether frames carry a virtio-net header (checksums may be left to the kernel). */
+  boolean hasVnetHeader() {
+    return hdr > 0;
+  }
+
+  /**
+   * Writes one frame, with a complete checksum; the caller keeps ownership of {@code buf}.
+   * Returns false if not sent.
+   */
   boolean write(ByteBuf buf) throws IOException {
+    return write(buf, -1, 0);
+  }
+
+  /**
+   * Writes one frame whose transport checksum is partial from {@code csumStart} (counted from
+   * the start of the frame; negative: none, the checksum is complete), its field at {@code
+   * csumOffset} from there: the namespace's kernel completes it. Only with a virtio-net header
+   * ({@link #hasVnetHeader}) can a checksum be partial. The caller keeps ownership of {@code
+   * buf}. Returns false if not sent.
+   */
+  boolean write(ByteBuf buf, int csumStart, int csumOffset) throws IOException {
+    if (hdr == 0) {
+      if (csumStart >= 0) throw new IllegalStateException("partial checksum without a virtio-net header");
+      return writeFrame(buf);
+    }
+    int len = buf.readableBytes();
+    VnetHeader.encode(hdrOut, 0, csumStart, csumOffset);
+    if (buf.hasMemoryAddress() && hdrOut.hasMemoryAddress() && iov.hasMemoryAddress()) {
+      long v = iov.memoryAddress();
+      PlatformDependent.putLong(v, hdrOut.memoryAddress());
+      PlatformDependent.putLong(v + 8, VnetHeader.SIZE);
+      PlatformDependent.putLong(v + 16, buf.memoryAddress() + buf.readerIndex());
+      PlatformDependent.putLong(v + 24, len);
+      return fd.writevAddresses(v, 2) == VnetHeader.SIZE + len;
+    }
+    ByteBuf d = alloc.directBuffer(VnetHeader.SIZE + len, VnetHeader.SIZE + len);
+    try {
+      d.writeBytes(hdrOut, 0, VnetHeader.SIZE).writeBytes(buf, buf.readerIndex(), len);
+      return writeFrame(d);
+    } finally {
+      d.release();
+    }
+  }
+
+  /** Writes the readable bytes of {@code buf} in one {@code write}. */
+  private boolean writeFrame(ByteBuf buf) throws IOException {
     int len = buf.readableBytes();
     if (buf.hasMemoryAddress()) {
       return fd.writeAddress(buf.memoryAddress(), buf.readerIndex(), buf.writerIndex()) == len;
@@ -171,6 +266,12 @@ final class TapFdLink implements EpollIoHandle {
     if (spare != null) {
       spare.release();
       spare = null;
+    }
+    if (hdrOut != null) {
+      hdrOut.release();
+      iov.release();
+      hdrOut = null;
+      iov = null;
     }
   }
 }

@@ -43,6 +43,9 @@ public interface LibC {
 
   int ioctl(int fd, long request, Pointer arg);
 
+  /** {@code ioctl(2)} with an integer argument ({@code TUNSETOFFLOAD}). */
+  int ioctl(int fd, long request, long arg);
+
   int setns(int fd, int nstype);
 
   @ssize_t long write(int fd, byte[] buf, @size_t long count);

@@ -345,8 +345,8 @@ final class TcpHandler implements ProtocolHandler {
     InetAddress dst;
     if (f.ipVersion() == 4) {
       ip4.wrap(b, f.l3Offset());
-      if (!tcp.isChecksumValid(Checksum.pseudoHeader4(ip4.source(), ip4.destination(),
-          IpProtocol.TCP.value(), len))) {
+      if (!f.checksumTrusted() && !tcp.isChecksumValid(Checksum.pseudoHeader4(ip4.source(),
+          ip4.destination(), IpProtocol.TCP.value(), len))) {
         ctx.drop("bad TCP checksum");
         return;
       }
@@ -361,8 +361,8 @@ final class TcpHandler implements ProtocolHandler {
       dst = Addresses.fromInt(d);
     } else if (f.ipVersion() == 6) {
       ip6.wrap(b, f.l3Offset());
-      if (!tcp.isChecksumValid(Checksum.pseudoHeader6(b, ip6.sourceOffset(),
-          IpProtocol.TCP.value(), len))) {
+      if (!f.checksumTrusted() && !tcp.isChecksumValid(Checksum.pseudoHeader6(b,
+          ip6.sourceOffset(), IpProtocol.TCP.value(), len))) {
         ctx.drop("bad TCP checksum");
         return;
       }
@@ -909,12 +909,13 @@ final class TcpHandler implements ProtocolHandler {
     if (len > 0) copyOut(c, seq - c.sndUna, b, l4 + hl, len);
     if (c.ackDue && (flags & (Tcp.ACK | Tcp.RST)) == Tcp.ACK && ack == ackValue(c)) c.ackDue = false;
     byte[] mac = ctx.guest().mac();
+    // the checksum is left partial: the endpoint (or the namespace's kernel) completes it
     if (v4) {
-      Packets.tcp4(b, mac, config.ourMac, toInt(c.remoteIp), toInt(c.guestIp), hl + len);
+      Packets.tcp4(b, mac, config.ourMac, toInt(c.remoteIp), toInt(c.guestIp), hl + len, true);
     } else {
-      Packets.tcp6(b, mac, config.ourMac, c.remoteIp, c.guestIp, hl + len);
+      Packets.tcp6(b, mac, config.ourMac, c.remoteIp, c.guestIp, hl + len, true);
     }
-    ctx.sendToGuest(b);
+    ctx.sendToGuestPartialChecksum(b, l4, Tcp.CSUM);
   }
 
   /** Copies {@code len} bytes at {@code offset} into the retransmit buffer to {@code dst}. */

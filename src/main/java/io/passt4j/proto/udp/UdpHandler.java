@@ -231,7 +231,7 @@ final class UdpHandler implements ProtocolHandler {
     int src = ip4.source();
     int dst = ip4.destination();
     long pseudo = Checksum.pseudoHeader4(src, dst, IpProtocol.UDP.value(), udp.length());
-    if (!udp.isChecksumValid(pseudo, true)) {
+    if (!f.checksumTrusted() && !udp.isChecksumValid(pseudo, true)) {
       ctx.drop("bad UDP checksum");
       return;
     }
@@ -269,7 +269,7 @@ final class UdpHandler implements ProtocolHandler {
     ip6.wrap(b, f.l3Offset());
     long pseudo = Checksum.pseudoHeader6(b, ip6.sourceOffset(), IpProtocol.UDP.value(),
         udp.length());
-    if (!udp.isChecksumValid(pseudo, false)) {
+    if (!f.checksumTrusted() && !udp.isChecksumValid(pseudo, false)) {
       ctx.drop("bad UDP checksum");
       return;
     }
@@ -409,8 +409,9 @@ final class UdpHandler implements ProtocolHandler {
       ByteBuf b = ctx.allocate(Packets.UDP4_PAYLOAD + len);
       b.setBytes(Packets.UDP4_PAYLOAD, payload, off, len);
       Packets.udp4(b, mac, config.ourMac, Addresses.toInt((Inet4Address) from),
-          Addresses.toInt((Inet4Address) flow.key.guestAddr()), sport, flow.key.guestPort(), len);
-      ctx.sendToGuest(b);
+          Addresses.toInt((Inet4Address) flow.key.guestAddr()), sport, flow.key.guestPort(), len,
+          true);
+      ctx.sendToGuestPartialChecksum(b, Packets.UDP4, Udp.CSUM);
     } else {
       if (Udp.SIZE + len > 0xffff) {
         ctx.count("datagram from host too long");
@@ -419,8 +420,8 @@ final class UdpHandler implements ProtocolHandler {
       ByteBuf b = ctx.allocate(Packets.UDP6_PAYLOAD + len);
       b.setBytes(Packets.UDP6_PAYLOAD, payload, off, len);
       Packets.udp6(b, mac, config.ourMac, from.getAddress(), flow.key.guestAddr().getAddress(),
-          sport, flow.key.guestPort(), len);
-      ctx.sendToGuest(b);
+          sport, flow.key.guestPort(), len, 0, true);
+      ctx.sendToGuestPartialChecksum(b, Packets.UDP6, Udp.CSUM);
     }
   }
 
