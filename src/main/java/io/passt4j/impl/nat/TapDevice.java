@@ -59,8 +59,12 @@ public final class TapDevice {
    * @throws IOException saying what failed and why, with the device path
    */
   public static Opened open(String name) throws IOException {
-    boolean offload = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN
-        && !"false".equals(System.getProperty(OFFLOAD_PROPERTY));
+    return open(name, !"false".equals(System.getProperty(OFFLOAD_PROPERTY)));
+  }
+
+  /** As {@link #open(String)}, asking for checksum offload or not. */
+  public static Opened open(String name, boolean wantOffload) throws IOException {
+    boolean offload = wantOffload && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     LibC c = LibC.INSTANCE;
     int fd = c.open(TUN, LibC.O_RDWR | LibC.O_CLOEXEC);
     if (fd < 0) {
