@@ -58,6 +58,7 @@ public final class HandlerVerticle extends VerticleBase {
     flowEvents = Passt4jEvents.flowAddress(instance.id);
     consumer = vertx.eventBus().localConsumer(BusAddresses.handler(instance.id, plugin.name()));
     consumer.handler(m -> onFrame(m.body()));
+    if (handler.takesTrustedChecksums()) instance.trustingHandlers.add(plugin.name());
     return handler.start(new Context()).compose(v -> consumer.completion())
         .onSuccess(v -> instance.liveHandlers.add(plugin.name()));
   }

@@ -20,6 +20,8 @@ public final class Instance {
   public volatile boolean endpointLive;
   /** Handlers that take frames: a frame for one that stopped is dropped and released. */
   public final java.util.Set<String> liveHandlers = ConcurrentHashMap.newKeySet();
+  /** Handlers that take frames with trusted, possibly partial, checksums ({@code ProtocolHandler#takesTrustedChecksums}). */
+  public final java.util.Set<String> trustingHandlers = ConcurrentHashMap.newKeySet();
   /**
    * pasta's loopback bypass (splice path), or null (passt; pasta before the namespace is
    * there). Set before the handlers start.

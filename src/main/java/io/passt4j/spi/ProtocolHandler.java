@@ -26,6 +26,17 @@ public interface ProtocolHandler {
    */
   void handleFrame(Frame frame);
 
+  /**
+   * Whether {@link #handleFrame} takes frames whose transport checksum it must not verify
+   * ({@link Frame#checksumTrusted()}: in pasta, TCP and UDP packets the namespace's kernel made,
+   * whose checksum field may hold a partial sum). With false (the default) the endpoint
+   * completes such a checksum before handing the frame on, so that a handler that verifies every
+   * checksum sees it verify.
+   */
+  default boolean takesTrustedChecksums() {
+    return false;
+  }
+
   /** Called once at shutdown: close host sockets, cancel timers. */
   default Future<Void> stop() {
     return Future.succeededFuture();

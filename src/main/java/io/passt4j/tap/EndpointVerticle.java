@@ -286,13 +286,17 @@ public final class EndpointVerticle extends VerticleBase {
     counters.framesIn.increment();
     counters.bytesIn.add(buf.readableBytes());
     Frame f = Frame.classify(buf, eth, ipv4, ipv6);
+    // a partial checksum still to be completed for a handler that verifies all (the capture
+    // file gets it completed at once)
+    boolean partial = false;
     if (flags != 0) {
-      String bad = offloaded(f, flags, csumStart, csumOffset);
-      if (bad != null) {
+      int state = offloaded(f, flags, csumStart, csumOffset);
+      if (state < 0) {
         if (pcap != null) writePcap(buf);
-        drop(f, bad);
+        drop(f, "tap: checksum field past the packet");
         return;
       }
+      partial = state == PARTIAL;
     }
     if (pcap != null) writePcap(buf);
     if (f.malformed() != null) {
@@ -309,6 +313,9 @@ public final class EndpointVerticle extends VerticleBase {
       drop(f, "handler stopped");
       return;
     }
+    if (partial && !instance.trustingHandlers.contains(handler)) {
+      Checksum.complete(buf, f.l4Offset(), csumOffset, f.l4Offset() + f.l4Length());
+    }
     String address = handlerAddresses.get(handler);
     if (address == null) {
       address = BusAddresses.handler(instance.id, handler);
@@ -323,26 +330,35 @@ public final class EndpointVerticle extends VerticleBase {
    * transport header): the handler is told not to verify it ({@link Frame#trustChecksum}), and
    * it is completed only for the capture file; any other partial checksum is completed here, so
    * that the handler's check passes. One the kernel verified (DATA_VALID, a packet it forwards)
-   * is trusted as well. Returns why the header does not fit the frame, or null.
+   * is trusted as well. Returns {@link #PARTIAL} for a trusted frame whose checksum is still
+   * partial (a handler that verifies checksums needs it completed), 0 otherwise, -1 when the
+   * header does not fit the frame.
    */
-  private String offloaded(Frame f, int flags, int csumStart, int csumOffset) {
+  private int offloaded(Frame f, int flags, int csumStart, int csumOffset) {
     int p = f.ipProtocol();
     boolean transport = f.malformed() == null
         && (p == IpProtocol.TCP.value() || p == IpProtocol.UDP.value());
     if ((flags & VnetHeader.NEEDS_CSUM) == 0) {
       if ((flags & VnetHeader.DATA_VALID) != 0 && transport) f.trustChecksum();
-      return null;
+      return 0;
     }
     ByteBuf b = f.buf();
     int start = f.offset() + csumStart;
     boolean l4 = transport && start == f.l4Offset() && csumOffset
         == (p == IpProtocol.TCP.value() ? Tcp.CSUM : Udp.CSUM);
     int end = l4 ? f.l4Offset() + f.l4Length() : b.writerIndex();
-    if (start + csumOffset + 2 > end) return "tap: checksum field past the packet";
-    if (!l4 || pcap != null) Checksum.complete(b, start, csumOffset, end);
-    if (l4) f.trustChecksum();
-    return null;
+    if (start + csumOffset + 2 > end) return -1;
+    if (!l4 || pcap != null) {
+      Checksum.complete(b, start, csumOffset, end);
+      if (l4) f.trustChecksum();
+      return 0;
+    }
+    f.trustChecksum();
+    return PARTIAL;
   }
+
+  /** {@link #offloaded}: the checksum is trusted and still partial. */
+  private static final int PARTIAL = 1;
 
   private void drop(Frame f, String reason) {
     counters.drop(reason);

@@ -10,12 +10,20 @@ import io.passt4j.PasstConfig;
 import io.passt4j.impl.nat.LibC;
 import io.passt4j.impl.nat.Netlink;
 import io.passt4j.impl.nat.TapDevice;
+import io.passt4j.packet.Checksum;
+import io.passt4j.packet.Frame;
 import io.passt4j.packet.IpProtocol;
+import io.passt4j.packet.Ipv4;
 import io.passt4j.packet.Packets;
 import io.passt4j.packet.Tcp;
 import io.passt4j.packet.Udp;
 import io.passt4j.testutil.TestConfigs;
 import io.passt4j.testutil.TestNetns;
+import io.passt4j.spi.FrameSelector;
+import io.passt4j.spi.HandlerContext;
+import io.passt4j.spi.ProtocolHandler;
+import io.passt4j.spi.ProtocolPlugin;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -28,9 +36,12 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -77,7 +88,7 @@ class TapEndpointTest {
     tapFd = tap.fd();
     cfg.tapFd = tapFd;
     vertx = host.vertx();
-    verticle = new Passt4jVerticle(cfg, null);
+    verticle = new Passt4jVerticle(cfg, null).withPlugins(List.of(new Verifying()));
     vertx.deployVerticle(verticle).await(10, TimeUnit.SECONDS);
   }
 
@@ -257,6 +268,71 @@ class TapEndpointTest {
     }
     while ((s >>> 16) != 0) s = (s & 0xffff) + (s >>> 16);
     return (int) s;
+  }
+
+  /** What {@link Verifying} found: whether each datagram's checksum verified. */
+  static final BlockingQueue<Boolean> VERIFIED = new LinkedBlockingQueue<>();
+
+  /**
+   * A plugin written before checksum offload: takes UDP port 7 and verifies every checksum, as
+   * the echo example does ({@code takesTrustedChecksums} false).
+   */
+  static final class Verifying implements ProtocolPlugin {
+    @Override
+    public String name() {
+      return "verifying";
+    }
+
+    @Override
+    public String description() {
+      return "test: verifies UDP checksums to port 7";
+    }
+
+    @Override
+    public List<FrameSelector> selectors(PasstConfig config) {
+      return List.of(FrameSelector.port(4, IpProtocol.UDP, 7),
+          FrameSelector.port(6, IpProtocol.UDP, 7));
+    }
+
+    @Override
+    public ProtocolHandler createHandler() {
+      return new ProtocolHandler() {
+        @Override
+        public Future<Void> start(HandlerContext context) {
+          return Future.succeededFuture();
+        }
+
+        @Override
+        public void handleFrame(Frame f) {
+          ByteBuf b = f.buf();
+          Udp u = new Udp().wrap(b, f.l4Offset());
+          long pseudo = f.ipVersion() == 4
+              ? new Ipv4().wrap(b, f.l3Offset()).pseudoHeaderSum()
+              : Checksum.pseudoHeader6(b, f.l3Offset() + 8, IpProtocol.UDP.value(), u.length());
+          VERIFIED.add(u.checksum() != 0 && u.isChecksumValid(pseudo, false));
+          f.release();
+        }
+      };
+    }
+  }
+
+  /**
+   * The namespace's kernel leaves UDP checksums partial over the tap: a handler that does not
+   * take trusted checksums gets them completed, and they verify.
+   */
+  @Test
+  void aPluginThatVerifiesChecksumsGetsThemCompleted() throws Exception {
+    VERIFIED.clear();
+    for (String gw : List.of("198.51.100.1", "2001:db8::1")) {
+      try (DatagramSocket client = guest.call(DatagramSocket::new)) {
+        byte[] data = new byte[1001];
+        new Random(4).nextBytes(data);
+        client.send(new DatagramPacket(data, data.length,
+            new InetSocketAddress(InetAddress.getByName(gw), 7)));
+      }
+      assertThat(VERIFIED.poll(10, TimeUnit.SECONDS)).as("checksum verified, to %s", gw)
+          .isTrue();
+    }
   }
 
   /** A datagram from the guest to {@code gateway} reaches a server on the host's {@code loopback}. */
