@@ -426,18 +426,35 @@ public final class NettyHostSockets implements HostSockets {
         counters.count("host send on closed socket");
         return;
       }
+      if (!ch.isWritable()) ch.flush(); // what waits for the batch's flush first
       if (!ch.isWritable()) {
         // the kernel's buffer is full and Netty's queue past its mark: drop, as a kernel would
         payload.release();
         counters.count("host send buffer full");
         return;
       }
-      ch.writeAndFlush(new DatagramPacket(payload, recipient)).addListener(f -> {
+      ch.write(new DatagramPacket(payload, recipient)).addListener(f -> {
         if (!f.isSuccess()) {
           counters.count("host send failed");
           if (log.isDebugEnabled()) log.debug("send to " + recipient + ": " + f.cause().getMessage());
         }
       });
+      // Flushed once the frames read in one go are handled: the datagrams of a batch leave in
+      // one sendmmsg (Netty's epoll channel uses it for more than one), as passt does
+      if (!ch.isWritable()) {
+        ch.flush();
+      } else if (!flushScheduled) {
+        flushScheduled = true;
+        ch.eventLoop().execute(flushTask);
+      }
+    }
+
+    private boolean flushScheduled;
+    private final Runnable flushTask = this::flushNow;
+
+    private void flushNow() {
+      flushScheduled = false;
+      ch.flush();
     }
 
     @Override
