@@ -97,7 +97,7 @@ final class TapFdLink implements EpollIoHandle {
   void start(Sink sink, Consumer<String> failed) throws IOException {
     this.sink = sink;
     this.failed = failed;
-    if ((TapDevice.flags(fd.intValue()) & TapDevice.IFF_VNET_HDR) != 0) {
+    if (vnetHeader(fd.intValue())) {
       hdr = VnetHeader.SIZE;
       hdrOut = alloc.directBuffer(VnetHeader.SIZE, VnetHeader.SIZE);
       iov = alloc.directBuffer(IOV_SIZE * 2, IOV_SIZE * 2);
@@ -117,6 +117,15 @@ final class TapFdLink implements EpollIoHandle {
     reg.submit(EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLET));
     // frames may have been queued before the registration: no edge would come for them
     scheduleRead();
+  }
+
+  /** Whether {@code fd} is a tap opened with IFF_VNET_HDR; false for anything else (no header). */
+  private static boolean vnetHeader(int fd) {
+    try {
+      return (TapDevice.flags(fd) & TapDevice.IFF_VNET_HDR) != 0;
+    } catch (IOException e) {
+      return false; // not a tun device (a socket standing in for one): frames as they are
+    }
   }
 
   @Override
