@@ -104,10 +104,11 @@ fi
 if [ "$TFWD" = 1 ]; then
     timeout $((DUR + 30)) iperf3 -s -p "$TFWD_PORT" -1 >/tmp/tfwd.log 2>&1 &
     SPID=$!
-    # listening yet? (iperf3 starts slowly under TCG; a SYN before that gets a RST)
+    # listening yet? (iperf3 starts slowly under TCG, once over 10 s; a SYN before that gets a
+    # RST, and the host's client "Connection refused")
     hex=$(printf '%04X' "$TFWD_PORT")
     i=0
-    while [ $i -lt 100 ] && ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" {f=1} END {exit !f}'; do
+    while [ $i -lt 300 ] && ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" {f=1} END {exit !f}'; do
         sleep 0.1; i=$((i+1))
     done
     echo "READY tfwd port=$TFWD_PORT"
