@@ -51,7 +51,7 @@
  *
  * <p><b>Guest to host.</b> In-order data is written to the host socket as a slice of the guest's
  * frame; what the kernel does not take at once waits, in order, in the socket's output queue,
- * bounded by {@link io.passt4j.proto.tcp.TcpHandler.Limits#guestQueueMax} (1 MiB). The ACK
+ * bounded by {@link io.passt4j.proto.tcp.TcpHandler.Limits#guestQueueMax} (4 MiB). The ACK
  * number we send covers what the kernel and that queue took (queued bytes are written unless the
  * connection dies, and then the guest gets a RST); our window is what the queue can still take,
  * so a host peer that stops reading closes the guest's window, and the window's right edge never
