@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,6 +52,7 @@ class LauncherIT {
   /** Debian's passt (0.0~git20230309), where we compare behaviour. */
   private static final String REFERENCE = "/usr/bin/passt";
   private static final String MAIN_CLASS = "io.passt4j.cli.Main";
+  private static final String C1_ONLY = "-XX:TieredStopAtLevel=1";
   private static final Duration START = Duration.ofSeconds(60);
   private static final Duration EXIT = Duration.ofSeconds(20);
 
@@ -123,7 +125,8 @@ class LauncherIT {
     assertThat(l.stdout()).isEmpty();
 
     assertThat(alive(pid)).as("daemon %d alive", pid).isTrue();
-    assertThat(cmdline(pid)).contains(MAIN_CLASS);
+    assertThat(cmdline(pid)).contains(MAIN_CLASS)
+        .as("passt's JIT: C1 alone (the launcher's default for passt)").contains(C1_ONLY);
     assertThat(session(pid)).as("session of %d", pid).isEqualTo(pid);
     for (int fd = 0; fd <= 2; fd++) {
       assertThat(Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/" + fd))).hasToString("/dev/null");
@@ -147,12 +150,20 @@ class LauncherIT {
     assertThat(pidFile).as("PID file after SIGTERM").doesNotExist();
   }
 
-  /** {@code -f -1}: the launcher stays with the daemon and exits 0 when the client goes away. */
+  /**
+   * {@code -f -1}: the launcher stays with the daemon and exits 0 when the client goes away.
+   * {@code PASST4J_JIT=tiered} gives passt the server compiler too.
+   */
   @Test
   void foregroundOneOff() throws Exception {
     Path sock = dir.resolve("sock");
-    Launched l = sandboxed("chmod 1777 \"$DIR\"\nexec \"$PASST\" -f -1 -s \"$DIR/sock\"\n");
+    Launched l = sandboxed("chmod 1777 \"$DIR\"\n"
+        + "PASST4J_JIT=tiered exec \"$PASST\" -f -1 -s \"$DIR/sock\"\n");
     awaitSocket(l, sock);
+    List<String> jvms = l.process.descendants().map(p -> cmdline(p.pid()))
+        .filter(c -> c.contains(MAIN_CLASS)).collect(Collectors.toList());
+    assertThat(jvms).as("the launcher's JVM").hasSize(1);
+    assertThat(jvms.get(0)).as("PASST4J_JIT=tiered").doesNotContain("TieredStopAtLevel");
     try (SocketChannel ch = connect(sock)) {
       assertArpReply(exchange(Channels.newInputStream(ch), Channels.newOutputStream(ch), ch));
     }
@@ -222,6 +233,8 @@ class LauncherIT {
   void optionErrorsAndInformation() throws Exception {
     expectFailure("exec \"$PASST\" --mtu 70000\n", "Invalid MTU: 70000");
     expectFailure("exec \"$PASST\" -x\n", "passt: invalid option -- 'x'");
+    expectFailure("PASST4J_JIT=fast exec \"$PASST\" --version\n",
+        "passt: PASST4J_JIT must be c1 or tiered, not: fast");
     expectFailure("exec \"$PASTA\" -t 70000\n", "Invalid port specifier 70000");
     expectFailure("exec \"$PASST\" -f --runas nosuchuser\n", "Invalid --runas option: nosuchuser");
     expectFailure("exec \"$PASST\" -f --runas 1000:nosuchgroup\n",

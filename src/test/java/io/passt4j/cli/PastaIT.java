@@ -216,6 +216,8 @@ class PastaIT {
         "$PASTA" -f --config-net -P "$DIR/TAG.pid" -- sh -c '
           i=0; while [ ! -s "$DIR/TAG.pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
           grep -E "^(Uid|CapPrm|CapEff|NoNewPrivs|Seccomp):" /proc/$(cat "$DIR/TAG.pid")/status
+          c=$(tr "\\0" "\\n" < /proc/$(cat "$DIR/TAG.pid")/cmdline)
+          echo "JVM: $(echo "$c" | grep -cx io.passt4j.cli.Main), C1 only: $(echo "$c" | grep -cx -e -XX:TieredStopAtLevel=1)"
           ip link del eth0
           sleep 3; echo "command went on"' || rc=$?
         echo "status $rc"
@@ -225,6 +227,8 @@ class PastaIT {
     Run debian = sandbox(As.USER, script.replace("$PASTA", REFERENCE).replace("TAG", "deb"));
     assertThat(ours.out).as(ours.out).contains("NoNewPrivs:\t1", "Seccomp:\t2",
         "status 1\ncommand went on");
+    // the launcher gives pasta the tiered JIT (passt gets C1 alone: LauncherIT)
+    assertThat(ours.out).as(ours.out).contains("JVM: 1, C1 only: 0\n");
     // EBADFD for a read started after the device went, EFAULT for one already waiting in it
     assertThat(ours.out).as(ours.out).containsPattern(
         "tap device: read\\(\\.\\.\\) failed with error\\(-(77|14)\\): [^\\n]+, exiting");
