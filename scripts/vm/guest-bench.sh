@@ -113,7 +113,10 @@ if [ "$TFWD" = 1 ]; then
     done
     echo "READY tfwd port=$TFWD_PORT"
     wait $SPID
-    check tfwd_server $? "$(tail -n 1 /tmp/tfwd.log)"
+    rc=$?
+    # a failure shows the server's whole log (it is short)
+    [ $rc = 0 ] || sed 's/^/TFWD_LOG /' /tmp/tfwd.log
+    check tfwd_server $rc "$(tail -n 1 /tmp/tfwd.log)"
 fi
 result fails "$FAILS"
 exit $FAILS
