@@ -3,9 +3,10 @@ package io.passt4j.cli;
 import io.passt4j.Passt4jVerticle;
 import io.passt4j.PasstConfig;
 import io.passt4j.impl.Counters;
+import io.passt4j.impl.IoErrors;
 import io.passt4j.impl.Logging;
-import io.passt4j.impl.ns.PastaNamespace;
 import io.passt4j.impl.nat.LibC;
+import io.passt4j.impl.ns.PastaNamespace;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
@@ -185,7 +186,7 @@ public final class Main {
         try {
           writePidFile(Path.of(o.pidFile));
         } catch (IOException e) {
-          err.println("Failed to write PID file " + o.pidFile + ": " + e.getMessage());
+          err.println("Failed to write PID file " + o.pidFile + ": " + IoErrors.reason(e));
           status[0] = 1;
           done.countDown();
           return;
@@ -290,7 +291,7 @@ public final class Main {
         Logging.setFile(o.logFile, o.logSize);
         Logging.setStderr(o.stderr);
       } catch (IOException e) {
-        err.println("Failed to open log file " + o.logFile + ": " + e.getMessage());
+        err.println("Failed to open log file " + o.logFile + ": " + IoErrors.reason(e));
       }
     }
   }

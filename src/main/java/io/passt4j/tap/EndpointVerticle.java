@@ -18,6 +18,7 @@ import io.passt4j.impl.BusAddresses;
 import io.passt4j.impl.Counters;
 import io.passt4j.impl.Dispatcher;
 import io.passt4j.impl.Instance;
+import io.passt4j.impl.IoErrors;
 import io.passt4j.impl.Logging;
 import io.passt4j.packet.Checksum;
 import io.passt4j.packet.Ethernet;
@@ -109,7 +110,8 @@ public final class EndpointVerticle extends VerticleBase {
       try {
         pcap = new PcapWriter(Path.of(c.pcapPath));
       } catch (IOException e) {
-        return Future.failedFuture("Failed to open pcap file " + c.pcapPath + ": " + e.getMessage());
+        return Future.failedFuture("Failed to open pcap file " + c.pcapPath + ": "
+            + IoErrors.reason(e));
       }
     }
     out = vertx.eventBus().localConsumer(BusAddresses.toGuest(instance.id));

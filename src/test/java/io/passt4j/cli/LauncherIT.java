@@ -233,6 +233,9 @@ class LauncherIT {
   void optionErrorsAndInformation() throws Exception {
     expectFailure("exec \"$PASST\" --mtu 70000\n", "Invalid MTU: 70000");
     expectFailure("exec \"$PASST\" -x\n", "passt: invalid option -- 'x'");
+    // the reason, not the path again (the JDK's exception message is the path)
+    expectFailure("chmod 1777 \"$DIR\"\nexec \"$PASST\" -f -p /nonexistent/x.pcap -s \"$DIR/s\"\n",
+        "Failed to open pcap file /nonexistent/x.pcap: No such file or directory");
     expectFailure("PASST4J_JIT=fast exec \"$PASST\" --version\n",
         "passt: PASST4J_JIT must be c1 or tiered, not: fast");
     expectFailure("exec \"$PASTA\" -t 70000\n", "Invalid port specifier 70000");
