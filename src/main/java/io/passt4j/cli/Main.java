@@ -67,7 +67,7 @@ public final class Main {
     try {
       plugins = PluginDirectory.open(o.pluginDir);
     } catch (IOException e) {
-      err.println("--plugin-dir: " + e.getMessage() + ": " + o.pluginDir);
+      err.println("--plugin-dir: " + IoErrors.reason(e) + ": " + o.pluginDir);
       return 1;
     }
     if (o.listPlugins) {
