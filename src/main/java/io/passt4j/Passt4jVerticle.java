@@ -34,6 +34,7 @@ public class Passt4jVerticle extends VerticleBase {
   private final List<ProtocolPlugin> extraPlugins = new ArrayList<>();
   private Instance instance;
   private EndpointVerticle endpoint;
+  private volatile String endpointDeployment;
   private long countersTimer = -1;
   private java.util.concurrent.Executor namespaceThread;
   private Runnable afterBinding;
@@ -149,6 +150,7 @@ public class Passt4jVerticle extends VerticleBase {
     endpoint = new EndpointVerticle(instance, dispatcher, finished);
     return chain.compose(v -> vertx.deployVerticle(endpoint)).map(id -> {
       deployments.add(id);
+      endpointDeployment = id;
       if (cfg.countersInterval > 0) {
         String address = Passt4jEvents.countersAddress(instance.id);
         countersTimer = vertx.setPeriodic(cfg.countersInterval * 1000L,
@@ -164,6 +166,19 @@ public class Passt4jVerticle extends VerticleBase {
    */
   public Future<Void> finished() {
     return finished.future();
+  }
+
+  /**
+   * Stops taking frames from the guest (undeploys the endpoint: tap device or qemu socket) while
+   * the protocol handlers still run. For an orderly end before {@code vertx.close()} or an
+   * undeploy of this verticle, which undeploy its handlers and endpoint all at once: a frame
+   * read meanwhile could find its handler gone (Vert.x then warns that it discarded it). Any
+   * thread; a second call, or one before the start, does nothing.
+   */
+  public Future<Void> stopGuestLink() {
+    String id = endpointDeployment;
+    endpointDeployment = null;
+    return id == null ? Future.succeededFuture() : vertx.undeploy(id);
   }
 
   /** The UNIX socket path the endpoint listens on, once started. */

@@ -230,6 +230,12 @@ public final class Main {
       Thread.currentThread().interrupt();
     }
     try {
+      // the guest's frames stop first, then everything else goes
+      verticle.stopGuestLink().await(2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // closing anyway
+    }
+    try {
       vertx.close().await(5, TimeUnit.SECONDS);
     } catch (Exception e) {
       // exiting anyway

@@ -188,7 +188,12 @@ class PastaIT {
         "lease of 198.51.100.2 obtained from 198.51.100.1");
   }
 
-  /** pasta exits with the command's status, 128 + the signal when it was killed. */
+  /**
+   * pasta exits with the command's status, 128 + the signal when it was killed; and quietly: the
+   * frames the namespace sends while it goes (NDP, as its links go down) must not meet handlers
+   * already stopped (Vert.x warned "Discarding message since the consumer is not registered" on
+   * nearly every run before the endpoint stopped first).
+   */
   @ParameterizedTest
   @EnumSource(As.class)
   void exitStatusOfTheCommand(As as) throws Exception {
@@ -196,9 +201,12 @@ class PastaIT {
         rc=0; "$OURS" -q --config-net -- sh -c 'exit 7' || rc=$?; echo "status $rc"
         rc=0; "$OURS" -q -- sh -c 'sh -c "kill -TERM \\$\\$"' || rc=$?; echo "status $rc"
         rc=0; "$OURS" -q -- true || rc=$?; echo "status $rc"
+        for i in 1 2 3; do "$OURS" --config-net -- ip -br addr; done
         """);
     assertThat(r.out.lines().filter(l -> l.startsWith("status ")))
         .as(r.out).containsExactly("status 7", "status 143", "status 0");
+    assertThat(r.out).as(r.out).contains("198.51.100.2/24").doesNotContain("Discarding message")
+        .doesNotContain("WARNING");
   }
 
   /**
